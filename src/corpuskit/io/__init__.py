@@ -1,0 +1,1 @@
+"""Corpus formats (text trees, JSONL) and byte decoding; each registers through the hooks."""

@@ -1,0 +1,196 @@
+"""What a pass is: the base class plugins subclass, its options, and the context it edits through.
+
+A pass has one required method, :meth:`Pass.apply`, called once per document with a
+:class:`PassContext` on which it records deletions, replacements or a whole-document drop. A pass
+that must see the whole corpus before deciding (near-duplicates, frequent boilerplate) sets
+``corpus_scope = True`` and implements :meth:`Pass.scan`, :meth:`Pass.merge` and
+:meth:`Pass.finalize`: ``scan`` runs on every shard (possibly in other processes or machines) and
+returns picklable state, ``merge`` combines states in shard order, ``finalize`` turns the merged
+state into a plan that every worker's ``apply`` reads as ``ctx.plan``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from corpuskit.model import Document, Edit, EditKind, Paragraph
+from corpuskit.segment import deletion_spans
+
+if TYPE_CHECKING:
+    import pluggy
+
+
+class PassOptions(BaseModel):
+    """Base for a pass's options: validated, documented (``Field(description=...)``), strict.
+
+    Unknown keys are an error so that a typo in ``corpuskit.toml`` is caught, not ignored.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PassError(Exception):
+    """A pass asked for something impossible (overlapping edits, a span outside the text)."""
+
+
+class Pass:
+    """Base class of every pass, built-in or third-party."""
+
+    name: ClassVar[str]
+    """Key in the pipeline, the config (``[passes.NAME]``) and the report."""
+    summary: ClassVar[str] = ""
+    """One line for ``corpuskit passes``."""
+    version: ClassVar[str] = "1"
+    """Bump when the pass's output changes for the same input; recorded in the report."""
+    Options: ClassVar[type[PassOptions]] = PassOptions
+    default_enabled: ClassVar[bool] = False
+    """Built-in passes are on by default; third-party passes opt in unless they say otherwise."""
+    default_order: ClassVar[int] = 500
+    """Where the pass goes in the default pipeline (lower runs first)."""
+    corpus_scope: ClassVar[bool] = False
+    """True when the pass needs scan/merge/finalize over the whole corpus before applying."""
+
+    def __init__(self, options: PassOptions | None = None, hook: pluggy.HookRelay | None = None):
+        self.options = options if options is not None else self.Options()
+        self.hook = hook
+        """The session's hook relay, for passes that consult plugin hooks (may be None in tests)."""
+
+    # -- corpus-scope lifecycle -------------------------------------------------------------
+    def scan(self, docs: Sequence[Document]) -> Any:
+        """Look at one shard of documents (in corpus order) and return picklable state."""
+        raise NotImplementedError(f"pass {self.name!r} is corpus-scope but has no scan()")
+
+    def merge(self, states: Sequence[Any]) -> Any:
+        """Combine shard states, given in shard order. Must not depend on how shards were cut
+        beyond that order, so every worker count gives the same result."""
+        raise NotImplementedError(f"pass {self.name!r} is corpus-scope but has no merge()")
+
+    def finalize(self, state: Any) -> Any:
+        """Turn the merged state into the plan that :meth:`apply` reads as ``ctx.plan``."""
+        return state
+
+    # -- every pass ---------------------------------------------------------------------------
+    def apply(self, doc: Document, ctx: PassContext) -> None:
+        """Record the edits this pass makes to ``doc`` on ``ctx``."""
+        raise NotImplementedError
+
+    def apply_batch(self, docs: Sequence[Document], ctxs: Sequence[PassContext]) -> None:
+        """Apply to a batch; override to vectorise. The default calls :meth:`apply` per document.
+
+        An exception from a batch is retried document by document by the runner, so that one
+        bad document is reported alone and the others are still cleaned.
+        """
+        for doc, ctx in zip(docs, ctxs):
+            self.apply(doc, ctx)
+
+
+class PassContext:
+    """Collects what one pass does to one document; the runner turns it into :class:`Edit` s."""
+
+    def __init__(self, pass_name: str, doc: Document, plan: Any = None) -> None:
+        self.pass_name = pass_name
+        self.doc = doc
+        self.plan = plan
+        self.tags: dict[str, Any] = {}
+        self.counters: dict[str, int] = {}
+        self._deletions: dict[str, dict[int, tuple[str, str, Mapping[str, Any]]]] = {
+            "paragraphs": {},
+            "lines": {},
+        }
+        self._replacements: list[Edit] = []
+        self._drop: Edit | None = None
+
+    # -- recording ------------------------------------------------------------------------------
+    def delete_paragraph(self, p: Paragraph, *, rule: str, reason: str, **detail: Any) -> None:
+        """Remove a paragraph of ``doc.paragraphs`` with its separator."""
+        self._deletions["paragraphs"][p.index] = (rule, reason, detail)
+
+    def delete_line(self, line: Paragraph, *, rule: str, reason: str, **detail: Any) -> None:
+        """Remove a line of ``doc.lines`` with its line ending."""
+        self._deletions["lines"][line.index] = (rule, reason, detail)
+
+    def replace(
+        self, start: int, end: int, new: str, *, rule: str, reason: str, **detail: Any
+    ) -> None:
+        """Replace ``doc.text[start:end]`` with ``new`` (an empty ``new`` deletes the span)."""
+        text = self.doc.text
+        if not 0 <= start <= end <= len(text):
+            raise PassError(f"span {start}:{end} outside a text of {len(text)} characters")
+        kind: EditKind = "delete" if new == "" else "replace"
+        self._replacements.append(
+            self._edit(kind, start, end, new, rule, reason, detail, self._paragraph_at(start))
+        )
+
+    def drop(self, *, rule: str, reason: str, **detail: Any) -> None:
+        """Remove the whole document from the output (its text is kept in the edit)."""
+        self._drop = self._edit("drop", 0, len(self.doc.text), "", rule, reason, detail, None)
+
+    def tag(self, key: str, value: Any) -> None:
+        """Attach a metadata value (a language, a score) reported with the document."""
+        self.tags[key] = value
+
+    def count(self, name: str, n: int = 1) -> None:
+        """Add to a per-pass counter shown in the report."""
+        self.counters[name] = self.counters.get(name, 0) + n
+
+    # -- resolution -----------------------------------------------------------------------------
+    def edits(self) -> list[Edit]:
+        """The recorded changes as sorted, non-overlapping edits of ``doc.text``."""
+        if self._drop is not None:
+            return [self._drop]
+        out = list(self._replacements)
+        for unit_kind, chosen in self._deletions.items():
+            if not chosen:
+                continue
+            units = self.doc.paragraphs if unit_kind == "paragraphs" else self.doc.lines
+            spans = deletion_spans([(u.start, u.end) for u in units], chosen, len(self.doc.text))
+            for idx, (s, e) in spans.items():
+                rule, reason, detail = chosen[idx]
+                out.append(
+                    self._edit("delete", s, e, "", rule, reason, detail, self._paragraph_at(
+                        units[idx].start))
+                )
+        out.sort(key=lambda ed: (ed.start, ed.end))
+        for a, b in zip(out, out[1:]):
+            if b.start < a.end or (b.start == a.start and a.start == a.end == b.end):
+                raise PassError(
+                    f"pass {self.pass_name!r} made overlapping edits at {a.start}:{a.end} and "
+                    f"{b.start}:{b.end}"
+                )
+        return out
+
+    def _edit(
+        self,
+        kind: EditKind,
+        start: int,
+        end: int,
+        new: str,
+        rule: str,
+        reason: str,
+        detail: Mapping[str, Any],
+        paragraph: int | None,
+    ) -> Edit:
+        return Edit(
+            pass_name=self.pass_name,
+            rule=rule,
+            doc_id=self.doc.id,
+            kind=kind,
+            start=start,
+            end=end,
+            before=self.doc.text[start:end],
+            after=new,
+            reason=reason,
+            paragraph=paragraph,
+            detail=dict(detail),
+        )
+
+    def _paragraph_at(self, offset: int) -> int | None:
+        for p in self.doc.paragraphs:
+            if p.start <= offset <= p.end:
+                return p.index
+            if p.start > offset:
+                return p.index
+        return None

@@ -1,0 +1,1 @@
+"""Built-in passes: each module is a plugin registered through the same hooks as third-party ones."""
