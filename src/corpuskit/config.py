@@ -57,7 +57,8 @@ class Config:
     disable: list[str] = field(default_factory=list)
     passes: dict[str, dict[str, Any]] = field(default_factory=dict)
     input: InputSettings = field(default_factory=InputSettings)
-    executor: str = "inline"
+    executor: str = "auto"
+    """``auto``: a local process pool when there is more than one shard and jobs != 1."""
     jobs: int = 0
     """Worker count; 0 means all cores."""
     executor_options: dict[str, Any] = field(default_factory=dict)
@@ -76,22 +77,30 @@ class Config:
         return dict(self.plugin_config.get(name, {}))
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form embedded in the report (without the file location)."""
+        """JSON-ready form of what decides the output, embedded in the report.
+
+        How the run is executed (executor, jobs, memory limit) is left out: it never changes
+        the output, and leaving it out keeps reports byte-identical across worker counts.
+        """
         d = asdict(self)
-        d.pop("source")
+        for k in ("source", *RUNTIME_KEYS):
+            d.pop(k)
         return d
+
+    def runtime_dict(self) -> dict[str, Any]:
+        """Execution settings (reported with the timings)."""
+        return {k: getattr(self, k) for k in RUNTIME_KEYS}
 
     def fingerprint(self) -> str:
         """Stable digest of everything that changes output (for --resume safety checks)."""
         import hashlib
 
         d = self.to_dict()
-        for k in ("jobs", "executor", "executor_options", "memory_limit"):
-            d.pop(k)
         blob = json.dumps(d, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
 
+RUNTIME_KEYS = ("executor", "jobs", "executor_options", "memory_limit")
 _TOP_KEYS = {f.name for f in fields(Config)} - {"source", "input", "plugin_config"}
 _INPUT_KEYS = {f.name for f in fields(InputSettings)}
 

@@ -11,6 +11,7 @@ state into a plan that every worker's ``apply`` reads as ``ctx.plan``.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -83,7 +84,7 @@ class Pass:
         An exception from a batch is retried document by document by the runner, so that one
         bad document is reported alone and the others are still cleaned.
         """
-        for doc, ctx in zip(docs, ctxs):
+        for doc, ctx in zip(docs, ctxs, strict=True):
             self.apply(doc, ctx)
 
 
@@ -154,7 +155,7 @@ class PassContext:
                         units[idx].start))
                 )
         out.sort(key=lambda ed: (ed.start, ed.end))
-        for a, b in zip(out, out[1:]):
+        for a, b in itertools.pairwise(out):
             if b.start < a.end or (b.start == a.start and a.start == a.end == b.end):
                 raise PassError(
                     f"pass {self.pass_name!r} made overlapping edits at {a.start}:{a.end} and "

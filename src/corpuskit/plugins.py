@@ -7,6 +7,7 @@ register is recorded and reported; the run goes on without it unless ``strict`` 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import os
@@ -103,7 +104,11 @@ def load_module_or_path(ref: str) -> ModuleType:
             raise ImportError(f"cannot load plugin file {ref}")
         module = importlib.util.module_from_spec(spec)
         sys.modules[mod_name] = module
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[mod_name]
+            raise
         return module
     return importlib.import_module(ref)
 
@@ -120,13 +125,25 @@ class PluginHost:
         blocked = set(spec.blocked) | _blocked_from_env()
         self.blocked = blocked
         for name, modname in ESSENTIAL_PLUGINS:
-            self._register(name, "corpuskit", _version(), lambda m=modname: importlib.import_module(m),
-                           modname, builtin=True)
+            self._register(
+                name,
+                "corpuskit",
+                _version(),
+                lambda m=modname: importlib.import_module(m),
+                modname,
+                builtin=True,
+            )
         for name, modname in DEFAULT_PLUGINS:
             if name in blocked:
                 continue
-            self._register(name, "corpuskit", _version(), lambda m=modname: importlib.import_module(m),
-                           modname, builtin=True)
+            self._register(
+                name,
+                "corpuskit",
+                _version(),
+                lambda m=modname: importlib.import_module(m),
+                modname,
+                builtin=True,
+            )
         if spec.entry_points:
             eps = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)
             for ep in eps:
@@ -139,8 +156,9 @@ class PluginHost:
             name = Path(ref).stem if ref.endswith(".py") else ref
             if name in blocked or self.pm.has_plugin(name):
                 continue
-            self._register(name, "local", "-", lambda r=ref: load_module_or_path(r), ref,
-                           builtin=False)
+            self._register(
+                name, "local", "-", lambda r=ref: load_module_or_path(r), ref, builtin=False
+            )
         if os.environ.get("CORPUSKIT_TRACE_PLUGINS"):
             self.pm.trace.root.setwriter(sys.stderr.write)
             self.pm.enable_tracing()
@@ -159,7 +177,7 @@ class PluginHost:
             info.error = str(err)
             self.infos.append(info)
             self.errors.append(err)
-            if self.spec.strict or builtin and name not in dict(DEFAULT_PLUGINS):
+            if self.spec.strict or (builtin and name not in dict(DEFAULT_PLUGINS)):
                 raise err from exc
             return
         info.hooks = sorted(
@@ -167,7 +185,5 @@ class PluginHost:
         )
         self.infos.append(info)
         # a plugin may add hookspecs that earlier-registered plugins implement
-        try:
-            self.pm.check_pending()
-        except pluggy.PluginValidationError:
-            pass  # re-checked at the end of session construction
+        with contextlib.suppress(pluggy.PluginValidationError):
+            self.pm.check_pending()  # re-checked, strictly, when the session is complete

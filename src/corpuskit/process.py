@@ -106,7 +106,7 @@ def run_passes(
         except Exception:
             # retry one by one so a single bad document is isolated
             ctxs = [PassContext(p.name, d, plan) for d in batch]
-            for j, (d, c) in enumerate(zip(batch, ctxs)):
+            for j, (d, c) in enumerate(zip(batch, ctxs, strict=True)):
                 try:
                     p.apply(d, c)
                 except Exception as exc:

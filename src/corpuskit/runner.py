@@ -134,8 +134,12 @@ def _worker(ctx: PhaseContext) -> tuple[Session, list[Pass], Format | None]:
     return session, passes, fmt
 
 
-def _read(ctx: PhaseContext, fmt: Format | None, session: Session, shard: ShardItem,
-          ) -> Iterator[Document | Passthrough]:
+def _read(
+    ctx: PhaseContext,
+    fmt: Format | None,
+    session: Session,
+    shard: ShardItem,
+) -> Iterator[Document | Passthrough]:
     if isinstance(shard, MemoryShard):
         yield from shard.docs
         return
@@ -228,8 +232,9 @@ def write_shard(ctx: PhaseContext, shard: ShardItem) -> ShardResult:
         path = Path(ctx.records_dir) / f"records-{shard.index:06d}.jsonl"
         atomic_write_bytes(
             path,
-            "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in records)
-            .encode("utf-8", "surrogatepass"),
+            "".join(
+                json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in records
+            ).encode("utf-8", "surrogatepass"),
         )
         res.records = None
     else:
@@ -237,8 +242,9 @@ def write_shard(ctx: PhaseContext, shard: ShardItem) -> ShardResult:
     res.outcomes = outcomes if ctx.keep_outcomes else None
     res.seconds = time.perf_counter() - t0
     if ctx.records_dir is not None:
-        atomic_write_bytes(Path(ctx.records_dir) / f"result-{shard.index:06d}.pkl",
-                           pickle.dumps(res))
+        atomic_write_bytes(
+            Path(ctx.records_dir) / f"result-{shard.index:06d}.pkl", pickle.dumps(res)
+        )
     return res
 
 
@@ -295,14 +301,18 @@ class Runner:
         session.configure(config)
 
     # -- executor -----------------------------------------------------------------------------
-    def _executor(self) -> Any:
+    def _executor(self, n_shards: int = 2) -> Any:
         name = self.config.executor
+        if name == "auto":
+            name = "process" if n_shards > 1 and self.config.jobs != 1 else "inline"
         if self.session.in_memory_plugins and name != "inline":
             name = "inline"  # in-memory plugins cannot be rebuilt in another process
         reg = self.session.executors.items.get(name)
         if reg is None:
             known = ", ".join(sorted(self.session.executors.items))
-            raise ConfigError(f"unknown executor {name!r} (known: {known}); is its plugin installed?")
+            raise ConfigError(
+                f"unknown executor {name!r} (known: {known}); is its plugin installed?"
+            )
         jobs = self.config.jobs
         if name == "process" and jobs == 1:
             reg = self.session.executors.items["inline"]
@@ -351,11 +361,12 @@ class Runner:
                     todo.append(sh)
             n_done = len(done)
             nbytes = 0
-            for sh, out in zip(todo, executor.map(scan_shard, ctx, todo)):
+            for sh, out in zip(todo, executor.map(scan_shard, ctx, todo), strict=True):
                 done[sh.index] = out
                 if state_dir is not None:
-                    atomic_write_bytes(state_dir / f"scan-{k:02d}-{sh.index:06d}.pkl",
-                                       pickle.dumps(out))
+                    atomic_write_bytes(
+                        state_dir / f"scan-{k:02d}-{sh.index:06d}.pkl", pickle.dumps(out)
+                    )
                 n_done += 1
                 nbytes += getattr(sh, "size", 0)
                 if self.progress:
@@ -387,7 +398,7 @@ class Runner:
                 todo.append(sh)
         n_done = len(results)
         nbytes = 0
-        for sh, res in zip(todo, executor.map(write_shard, ctx, todo)):
+        for sh, res in zip(todo, executor.map(write_shard, ctx, todo), strict=True):
             results[sh.index] = res
             n_done += 1
             nbytes += getattr(sh, "size", 0)
@@ -417,8 +428,12 @@ class Runner:
         for p in self.passes:
             st = stats.get(p.name, PassStats())
             d = st.to_dict()
-            d.update(name=p.name, provider=self.session.provider_of(p.name), version=p.version,
-                     options=p.options.model_dump(mode="json"))
+            d.update(
+                name=p.name,
+                provider=self.session.provider_of(p.name),
+                version=p.version,
+                options=p.options.model_dump(mode="json"),
+            )
             passes.append(d)
             timing[f"pass:{p.name}"] = round(st.seconds, 3)
         head: dict[str, Any] = {
@@ -445,7 +460,10 @@ class Runner:
         if sections:
             head["sections"] = sections
         if self.timings:
-            head["timings"] = dict(sorted(timing.items()))
+            head["timings"] = {
+                **dict(sorted(timing.items())),
+                "execution": self.config.runtime_dict(),
+            }
         return head
 
     # -- entry points -----------------------------------------------------------------------------
@@ -473,8 +491,9 @@ class Runner:
             self._check_output(input_path, output, force=force)
         files = fmt.list_files(input_path, self.config.input)
         shards = cut_shards(files, self.config.input.shard_bytes)
-        info = RunInfo(str(input_path), str(output), fmt_name, self.names, dry_run,
-                       self.config.to_dict())
+        info = RunInfo(
+            str(input_path), str(output), fmt_name, self.names, dry_run, self.config.to_dict()
+        )
         self.session.pm.hook.corpuskit_run_started(run=info)
         staging = staging_for(output)
         tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -486,12 +505,20 @@ class Runner:
             state_dir, data_dir = self._prepare_staging(staging, input_path, files, resume, force)
         problems: list[Problem] = []
         timing: dict[str, float] = {}
-        executor = self._executor()
+        executor = self._executor(len(shards))
         try:
             plans = self._plans(executor, shards, str(root), fmt_name, state_dir, problems, timing)
             t0 = time.perf_counter()
-            ctx = PhaseContext(self._spec(), self.config, str(root), fmt_name, len(self.passes),
-                               plans, str(data_dir) if data_dir else None, str(state_dir))
+            ctx = PhaseContext(
+                self._spec(),
+                self.config,
+                str(root),
+                fmt_name,
+                len(self.passes),
+                plans,
+                str(data_dir) if data_dir else None,
+                str(state_dir),
+            )
             results = self._write_phase(executor, shards, ctx, state_dir)
             timing["write"] = round(time.perf_counter() - t0, 3)
         finally:
@@ -517,8 +544,14 @@ class Runner:
         self.session.pm.hook.corpuskit_run_finished(run=info, report=head)
         for p in problems:
             self.session.pm.hook.corpuskit_document_error(problem=p)
-        return RunResult(head, head["exit_code"], None if dry_run else output, report_path,
-                         problems, changed=changed)
+        return RunResult(
+            head,
+            head["exit_code"],
+            None if dry_run else output,
+            report_path,
+            problems,
+            changed=changed,
+        )
 
     def run_documents(self, docs: Iterable[Document], batch: int = 4096) -> RunResult:
         """Clean in-memory documents (library use); corpus passes see all of them first."""
@@ -533,10 +566,15 @@ class Runner:
             shards.append(MemoryShard(len(shards), tuple(cur)))
         # ordinals follow the iteration order, so "first copy" means first given
         shards = [
-            MemoryShard(sh.index, tuple(
-                Document(d.id, d.text, d.metadata, d.source, (sh.index, i), d.segmentation)
-                for i, d in enumerate(sh.docs)))
-            for sh in shards if isinstance(sh, MemoryShard)
+            MemoryShard(
+                sh.index,
+                tuple(
+                    Document(d.id, d.text, d.metadata, d.source, (sh.index, i), d.segmentation)
+                    for i, d in enumerate(sh.docs)
+                ),
+            )
+            for sh in shards
+            if isinstance(sh, MemoryShard)
         ]
         info = RunInfo("<memory>", "<memory>", "memory", self.names, False, self.config.to_dict())
         self.session.pm.hook.corpuskit_run_started(run=info)
@@ -544,8 +582,17 @@ class Runner:
         timing: dict[str, float] = {}
         executor = self.session.executors.items["inline"].obj(1, {})
         plans = self._plans(executor, shards, "", "memory", None, problems, timing)
-        ctx = PhaseContext(self._spec(), self.config, "", "memory", len(self.passes), plans,
-                           None, None, keep_outcomes=True)
+        ctx = PhaseContext(
+            self._spec(),
+            self.config,
+            "",
+            "memory",
+            len(self.passes),
+            plans,
+            None,
+            None,
+            keep_outcomes=True,
+        )
         results = self._write_phase(executor, shards, ctx, None)
         for r in results:
             problems.extend(r.problems)
@@ -564,10 +611,14 @@ class Runner:
         items = self.session.formats.items
         for fname, reg in sorted(items.items(), key=lambda kv: kv[0] == "text"):
             if reg.obj.claims(input_path):
-                return fname
-        if input_path.is_dir() and any(
-            p.name.endswith((".jsonl", ".jsonl.gz", ".jsonl.zst")) for p in input_path.iterdir()
-        ) and not any(p.suffix == ".txt" for p in input_path.iterdir()):
+                return str(fname)
+        if (
+            input_path.is_dir()
+            and any(
+                p.name.endswith((".jsonl", ".jsonl.gz", ".jsonl.zst")) for p in input_path.iterdir()
+            )
+            and not any(p.suffix == ".txt" for p in input_path.iterdir())
+        ):
             return "jsonl"
         return "text"
 
@@ -589,8 +640,12 @@ class Runner:
             raise OutputError(f"output {output} already exists and is not empty; use --force")
 
     def _prepare_staging(
-        self, staging: Path, input_path: Path, files: Sequence[tuple[str, int]],
-        resume: bool, force: bool,
+        self,
+        staging: Path,
+        input_path: Path,
+        files: Sequence[tuple[str, int]],
+        resume: bool,
+        force: bool,
     ) -> tuple[Path, Path]:
         manifest = {
             "corpuskit_version": __version__,
@@ -625,7 +680,10 @@ class Runner:
         return state_dir, data_dir
 
     def _write_reports(
-        self, rdir: Path, head: dict[str, Any], record_files: Sequence[Path],
+        self,
+        rdir: Path,
+        head: dict[str, Any],
+        record_files: Sequence[Path],
         extra: Path | None,
     ) -> Path:
         rdir.mkdir(parents=True, exist_ok=True)
@@ -636,8 +694,10 @@ class Runner:
         tmp = rdir / ".edits.jsonl.tmp"
         with open(tmp, "w", encoding="utf-8", errors="surrogatepass") as fh:
             for rec in iter_jsonl(record_files):
-                for e in rec.get("edits", []):
-                    fh.write(json.dumps(e, sort_keys=True, ensure_ascii=False) + "\n")
+                fh.writelines(
+                    json.dumps(e, sort_keys=True, ensure_ascii=False) + "\n"
+                    for e in rec.get("edits", [])
+                )
         os.replace(tmp, rdir / "edits.jsonl")
         if extra is not None:
             extra.mkdir(parents=True, exist_ok=True)
@@ -646,8 +706,9 @@ class Runner:
         return rdir / "report.json"
 
     @staticmethod
-    def _commit(staging: Path, data_dir: Path, output: Path, is_dir: bool,
-                input_path: Path) -> None:
+    def _commit(
+        staging: Path, data_dir: Path, output: Path, is_dir: bool, input_path: Path
+    ) -> None:
         # remove temp files a killed worker may have left in the staging tree
         for dirpath, _dirs, fnames in os.walk(data_dir):
             for fn in fnames:

@@ -56,9 +56,7 @@ def _looks_hard_wrapped(text: str, block: Sequence[Span]) -> bool:
     )
 
 
-def split_paragraphs(
-    text: str, mode: Literal["auto", "blocks", "lines"] = "auto"
-) -> list[Span]:
+def split_paragraphs(text: str, mode: Literal["auto", "blocks", "lines"] = "auto") -> list[Span]:
     """Paragraph spans.
 
     - ``blocks``: blank-line separated blocks.
@@ -135,7 +133,9 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
         if ed.start < pos:
             raise ValueError(f"overlapping edits at offset {ed.start} in {ed.doc_id!r}")
         if text[ed.start : ed.end] != ed.before:
-            raise ValueError(f"edit does not match the text at {ed.start}:{ed.end} in {ed.doc_id!r}")
+            raise ValueError(
+                f"edit does not match the text at {ed.start}:{ed.end} in {ed.doc_id!r}"
+            )
         parts.append(text[pos : ed.start])
         parts.append(ed.after)
         pos = ed.end

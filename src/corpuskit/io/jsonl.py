@@ -37,7 +37,7 @@ def open_read(path: Path) -> IO[bytes]:
     """Binary reader that decompresses by suffix."""
     comp = compression_of(path.name)
     if comp == "gzip":
-        return gzip.open(path, "rb")
+        return gzip.open(path, "rb")  # type: ignore[return-value]
     if comp == "zstd":
         import zstandard
 
@@ -58,13 +58,13 @@ class _CompressedOut:
         comp = compression_of(dest.name)
         self.stream: IO[bytes]
         if comp == "gzip":
-            self.stream = gzip.GzipFile(filename="", mode="wb", fileobj=self.raw, mtime=0)
+            self.stream = gzip.GzipFile(  # type: ignore[assignment]
+                filename="", mode="wb", fileobj=self.raw, mtime=0
+            )
         elif comp == "zstd":
             import zstandard
 
-            self.stream = zstandard.ZstdCompressor(level=3).stream_writer(
-                self.raw, closefd=False
-            )
+            self.stream = zstandard.ZstdCompressor(level=3).stream_writer(self.raw, closefd=False)
         else:
             self.stream = self.raw
 
@@ -99,7 +99,7 @@ class JsonlFormat:
     def list_files(self, input_path: Path, settings: InputSettings) -> list[tuple[str, int]]:
         if input_path.is_file():
             return [(input_path.name, input_path.stat().st_size)]
-        s = InputSettings(**{**settings.__dict__})
+        s = InputSettings(**settings.__dict__)
         if s.include == ["*.txt"]:
             s.include = [f"*{suf}" for suf in SUFFIXES]
         return walk_files(input_path, s, extra_ok=False)
@@ -169,22 +169,34 @@ class JsonlFormat:
         try:
             rec = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            return self._bad(raw, rel, where, "invalid_record", f"not valid JSON: {exc}", bad_action)
+            return self._bad(
+                raw, rel, where, "invalid_record", f"not valid JSON: {exc}", bad_action
+            )
         if not isinstance(rec, dict):
-            return self._bad(raw, rel, where, "invalid_record", "record is not an object", bad_action)
+            return self._bad(
+                raw, rel, where, "invalid_record", "record is not an object", bad_action
+            )
         text = rec.get(settings.text_key)
         if not isinstance(text, str):
             return self._bad(
-                raw, rel, where, "invalid_record",
-                f"no string field {settings.text_key!r}", bad_action,
+                raw,
+                rel,
+                where,
+                "invalid_record",
+                f"no string field {settings.text_key!r}",
+                bad_action,
             )
         raw_id = rec.get(settings.id_key)
         doc_id = where if raw_id is None else str(raw_id)
         if safe_relative(doc_id) is None:
             return self._bad(
-                raw, rel, where, "invalid_id",
+                raw,
+                rel,
+                where,
+                "invalid_id",
                 f"id {doc_id!r} is not a safe relative name (absolute, '..' or empty); "
-                "record not cleaned", bad_action,
+                "record not cleaned",
+                bad_action,
             )
         meta = {k: v for k, v in rec.items() if k != settings.text_key}
         return Document(

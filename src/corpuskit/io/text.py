@@ -10,7 +10,7 @@ from pathlib import Path
 from corpuskit.config import InputSettings
 from corpuskit.io.atomic import atomic_copy, atomic_write_bytes
 from corpuskit.io.base import Passthrough, ReadEnv, ReadItem, Shard
-from corpuskit.model import Document, Problem, Source
+from corpuskit.model import Document, Problem, ProblemAction, Source
 from corpuskit.plugin_api import hookimpl
 from corpuskit.registry import FormatRegistrar
 
@@ -64,7 +64,7 @@ class TextTreeFormat:
 
     def read(self, shard: Shard, env: ReadEnv) -> Iterator[ReadItem]:
         settings = env.settings
-        action = "copied" if settings.on_bad_input == "copy" else "skipped"
+        action: ProblemAction = "copied" if settings.on_bad_input == "copy" else "skipped"
         for pos, rel in enumerate(shard.files):
             path = env.root / rel
             extensionless = "." not in rel.rsplit("/", 1)[-1]

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corpuskit.model import Document, Edit
+from corpuskit.segment import (
+    apply_edits,
+    deletion_spans,
+    line_spans,
+    revert_edits,
+    split_lines,
+    split_paragraphs,
+)
+
+
+def texts(spans: list[tuple[int, int]], text: str) -> list[str]:
+    return [text[s:e] for s, e in spans]
+
+
+def test_line_spans_keep_every_ending_style() -> None:
+    text = "a\r\nb\rc\n\nd"
+    assert texts(line_spans(text), text) == ["a", "b", "c", "", "d"]
+    assert texts(split_lines(text), text) == ["a", "b", "c", "d"]
+
+
+def test_file_without_blank_lines_is_one_paragraph_per_line() -> None:
+    text = "First paragraph is here.\nSecond one.\nThird.\n"
+    assert texts(split_paragraphs(text), text) == [
+        "First paragraph is here.", "Second one.", "Third."
+    ]
+
+
+def test_hard_wrapped_block_stays_one_paragraph() -> None:
+    wrapped = (
+        "Inheritance is a basic concept of Object-Oriented Programming where\n"
+        "the basic idea is to create new classes that add extra detail to\n"
+        "existing classes.\n\nSecond paragraph.\n"
+    )
+    paras = texts(split_paragraphs(wrapped), wrapped)
+    assert len(paras) == 2
+    assert paras[0].startswith("Inheritance") and paras[0].endswith("existing classes.")
+
+
+def test_blocks_and_lines_modes() -> None:
+    text = "a\nb\n\nc\n"
+    assert texts(split_paragraphs(text, "blocks"), text) == ["a\nb", "c"]
+    assert texts(split_paragraphs(text, "lines"), text) == ["a", "b", "c"]
+
+
+def test_news_diff_seed_body_is_split_into_lines(seeds_dir) -> None:  # type: ignore[no-untyped-def]
+    path = next(seeds_dir.glob("002_*.txt"))
+    text = path.read_text(encoding="utf-8")
+    paras = Document("x", text).paragraphs
+    assert any(p.text == "Recent attacks" for p in paras)
+    assert len(paras) > 20  # header blocks + one paragraph per body line
+
+
+def test_deleting_the_last_units_keeps_the_trailing_newline_state() -> None:
+    text = "A\nB\nC\n"
+    units = split_lines(text)
+    spans = deletion_spans(units, [1, 2], len(text))
+    kept = text
+    for s, e in sorted(spans.values(), reverse=True):
+        kept = kept[:s] + kept[e:]
+    assert kept == "A\n"
+    text2 = "A\nB"
+    spans2 = deletion_spans(split_lines(text2), [1], len(text2))
+    (s, e), = spans2.values()
+    assert text2[:s] + text2[e:] == "A"
+
+
+line_text = st.text(alphabet=st.sampled_from([*"ab c\n\r\t", "é", "\u2019"]), max_size=80)
+
+
+@given(line_text, st.data())
+@settings(max_examples=200)
+def test_deleting_any_units_then_reverting_restores_text(text: str, data: st.DataObject) -> None:
+    units = split_paragraphs(text)
+    if not units:
+        return
+    chosen = data.draw(st.sets(st.integers(0, len(units) - 1)))
+    spans = deletion_spans(units, chosen, len(text))
+    edits = [
+        Edit("t", "r", "d", "delete", s, e, text[s:e], "", "why")
+        for s, e in sorted(spans.values())
+    ]
+    out = apply_edits(text, edits)
+    assert revert_edits(out, edits) == text
+    # no unit that was kept lost a character, and every deleted unit is gone
+    for i, (s, e) in enumerate(units):
+        if i not in chosen and text[s:e]:
+            assert text[s:e] in out
+
+
+@given(line_text, st.lists(st.tuples(st.integers(0, 80), st.integers(0, 5), st.text(max_size=5)),
+                           max_size=5))
+@settings(max_examples=200)
+def test_replacements_revert(text: str, reps: list[tuple[int, int, str]]) -> None:
+    edits = []
+    pos = 0
+    for start, length, new in sorted(reps):
+        s = max(start, pos)
+        e = min(s + length, len(text))
+        if s > len(text):
+            break
+        edits.append(Edit("t", "r", "d", "replace", s, e, text[s:e], new, "why"))
+        pos = e + 1
+    out = apply_edits(text, edits)
+    assert revert_edits(out, edits) == text
