@@ -254,3 +254,21 @@ def test_seeds_run_end_to_end_with_default_pipeline(
     assert res.report["input"]["documents"] == 2
     Runner(session, Config(), timings=False).run_path(seeds_dir, tmp_path / "out2")
     assert snap(tmp_path / "out") == snap(tmp_path / "out2")
+
+
+def test_report_matches_its_published_schema(
+    tmp_path: Path, sample_session: Session, make_tree: Any
+) -> None:
+    import importlib.resources
+
+    import jsonschema
+
+    schema = json.loads(
+        importlib.resources.files("corpuskit.report").joinpath("schema.json").read_text()
+    )
+    src = make_tree(tmp_path / "in", CORPUS)
+    run(sample_session, src, tmp_path / "out")
+    report = json.loads((tmp_path / "out/.corpuskit/report.json").read_text())
+    jsonschema.validate(report, schema)
+    timed = Runner(sample_session, cfg(), timings=True).run_path(src, tmp_path / "out2")
+    jsonschema.validate(json.loads(timed.report_path.read_text()), schema)

@@ -181,6 +181,9 @@ def clean_command(
             runner_progress.stop()
     except CorpuskitError as exc:
         fail(str(exc))
+    except OSError as exc:
+        fail(f"I/O error: {exc}. Nothing was committed to the output; finished shards are kept "
+             "beside it, so the same command with --resume continues the run.")
     if as_json:
         summary = {k: v for k, v in result.report.items() if k != "config"}
         out_console().print_json(json.dumps(summary, sort_keys=True))

@@ -1,0 +1,1 @@
+"""Reports: the JSON report model and its schema, and the terminal summary."""
