@@ -67,12 +67,28 @@ class MemoryShard:
 ShardItem = Shard | MemoryShard
 
 
-def cut_shards(files: Sequence[tuple[str, int]], shard_bytes: int) -> list[Shard]:
-    """Group sorted files into shards of about ``shard_bytes`` (a file is never split)."""
+def cut_shards(
+    files: Sequence[tuple[str, int]],
+    shard_bytes: int,
+    split: Callable[[str, int], list[tuple[int, int, int]] | None] | None = None,
+) -> list[Shard]:
+    """Group sorted files into shards of about ``shard_bytes``; a large file that the format
+    can split (``split`` returns line-aligned (start, end, first_line) ranges) becomes several
+    byte-range shards of its own."""
     shards: list[Shard] = []
     cur: list[str] = []
     size = 0
     for rel, n in files:
+        ranges = split(rel, shard_bytes) if split is not None and n > 2 * shard_bytes else None
+        if ranges:
+            if cur:
+                shards.append(Shard(len(shards), tuple(cur), size))
+                cur, size = [], 0
+            for part, (start, end, first_line) in enumerate(ranges):
+                shards.append(
+                    Shard(len(shards), (rel,), end - start, (start, end), part, first_line)
+                )
+            continue
         cur.append(rel)
         size += n
         if size >= shard_bytes or len(cur) >= MAX_FILES_PER_SHARD:
@@ -490,7 +506,9 @@ class Runner:
         if not dry_run:
             self._check_output(input_path, output, force=force)
         files = fmt.list_files(input_path, self.config.input)
-        shards = cut_shards(files, self.config.input.shard_bytes)
+        split_fn = getattr(fmt, "split", None)
+        split = (lambda rel, n: split_fn(root / rel, n)) if split_fn is not None else None
+        shards = cut_shards(files, self.config.input.shard_bytes, split)
         info = RunInfo(
             str(input_path), str(output), fmt_name, self.names, dry_run, self.config.to_dict()
         )
@@ -533,6 +551,9 @@ class Runner:
         report_path = None
         if not dry_run:
             assert data_dir is not None
+            finish = getattr(fmt, "finish", None)
+            if finish is not None:
+                finish(data_dir, shards)
             rdir = (data_dir / REPORT_DIR) if is_dir else (staging / "report")
             report_path = self._write_reports(rdir, head, record_files, report_dir)
             self._commit(staging, data_dir, output, is_dir, input_path)

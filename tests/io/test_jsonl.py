@@ -80,3 +80,25 @@ def test_jsonl_directory(tmp_path: Path, sample_session: Session) -> None:
     assert (tmp_path / "out/one.jsonl").read_bytes() == LINES[0] + b"\n"
     with open_read(tmp_path / "out/two.jsonl.zst") as fh:
         assert b"SHOUT" in fh.read()
+
+
+def test_large_jsonl_is_split_into_shards_with_same_output(
+    tmp_path: Path, sample_session: Session
+) -> None:
+    recs = [json.dumps({"text": f"record {i} shout" if i % 3 else f"record {i}"}).encode()
+            for i in range(500)]
+    src = tmp_path / "big.jsonl"
+    src.write_bytes(b"\n".join(recs) + b"\n")
+    outs = []
+    for name, shard_bytes, jobs in (("one", 10**9, 1), ("split", 2000, 1), ("split2", 2000, 2)):
+        c = Config(pipeline=["shout", "crossdup"], jobs=jobs)
+        c.input.shard_bytes = shard_bytes
+        out = tmp_path / f"{name}.jsonl"
+        res = Runner(sample_session, c, timings=False).run_path(src, out)
+        outs.append((out.read_bytes(), (out.with_name(out.name + ".corpuskit") / "report.json")
+                     .read_text().replace(f"{name}.jsonl", "X")))
+        assert res.report["input"]["documents"] == 500
+    assert outs[0][0] == outs[1][0] == outs[2][0]
+    assert outs[1][1] == outs[2][1]
+    ids = [d["id"] for d in json.loads(outs[1][1])["documents"]]
+    assert ids == [f"big.jsonl#{i + 1}" for i in range(500)]

@@ -27,7 +27,8 @@ class Decoded:
 
 @dataclass(frozen=True)
 class Shard:
-    """A unit of parallel work: whole input files (never part of a compressed file).
+    """A unit of parallel work: whole input files, or a byte range of one large splittable
+    file (uncompressed JSONL; a compressed file is never split).
 
     Shards are cut from sizes and sorted paths only, so the same input always gives the same
     shards, whatever the number of workers.
@@ -36,6 +37,12 @@ class Shard:
     index: int
     files: tuple[str, ...]
     size: int
+    byte_range: tuple[int, int] | None = None
+    """For a part of one file: [start, end) in bytes; records starting in it belong to it."""
+    part: int = 0
+    """Position of this part among the parts of its file (0 for whole files)."""
+    first_line: int = 0
+    """Number of lines in the file before ``byte_range`` starts (ranges start at a line)."""
 
 
 @dataclass(frozen=True)

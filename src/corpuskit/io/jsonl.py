@@ -9,7 +9,8 @@ from __future__ import annotations
 import gzip
 import io
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -104,13 +105,53 @@ class JsonlFormat:
             s.include = [f"*{suf}" for suf in SUFFIXES]
         return walk_files(input_path, s, extra_ok=False)
 
+    def split(self, path: Path, shard_bytes: int) -> list[tuple[int, int, int]] | None:
+        """Cut an uncompressed JSONL file into line-aligned byte ranges of about
+        ``shard_bytes``, with the line number each starts at (one sequential read)."""
+        if compression_of(path.name) != "none":
+            return None
+        ranges: list[tuple[int, int, int]] = []
+        start, lines_before = 0, 0
+        with open(path, "rb") as fh:
+            while True:
+                chunk = fh.read(shard_bytes)
+                if not chunk:
+                    break
+                tail = fh.readline()  # finish the line the chunk cut through
+                end = start + len(chunk) + len(tail)
+                ranges.append((start, end, lines_before))
+                lines_before += chunk.count(b"\n") + tail.count(b"\n")
+                start = end
+        return ranges
+
+    def finish(self, out_root: Path, shards: Sequence[Shard]) -> None:
+        """Concatenate the parts written for a split file, in order, into the file itself."""
+        parts: dict[str, list[Path]] = {}
+        for sh in shards:
+            if sh.byte_range is not None:
+                parts.setdefault(sh.files[0], []).append(_part_path(out_root, sh))
+        for rel, paths in parts.items():
+            dest = out_root / rel
+            tmp = dest.with_name(f".{dest.name}.join.tmp")
+            with open(tmp, "wb") as out:
+                for p in paths:
+                    with open(p, "rb") as fh:
+                        shutil.copyfileobj(fh, out, 1 << 20)
+            os.replace(tmp, dest)
+            for p in paths:
+                p.unlink()
+
     def read(self, shard: Shard, env: ReadEnv) -> Iterator[ReadItem]:
         settings = env.settings
         bad_action: ProblemAction = "copied" if settings.on_bad_input == "copy" else "skipped"
         pos = 0
         for rel in shard.files:
             try:
-                fh = open_read(env.root / rel)
+                fh = (
+                    _open_range(env.root / rel, shard.byte_range)
+                    if shard.byte_range is not None
+                    else open_read(env.root / rel)
+                )
             except OSError as exc:
                 yield Passthrough(
                     Problem("unreadable", f"cannot read: {exc}", path=rel, action="skipped"),
@@ -120,6 +161,8 @@ class JsonlFormat:
                 continue
             with fh:
                 lineno = 0
+                if shard.byte_range is not None:
+                    lineno = shard.first_line
                 try:
                     for raw in fh:
                         lineno += 1
@@ -222,6 +265,19 @@ class JsonlFormat:
         return JsonlWriter(out_root, shard, env)
 
 
+def _open_range(path: Path, byte_range: tuple[int, int]) -> IO[bytes]:
+    """The bytes of a line-aligned range (see :meth:`JsonlFormat.split`)."""
+    start, end = byte_range
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        return io.BytesIO(fh.read(end - start))
+
+
+def _part_path(out_root: Path, shard: Shard) -> Path:
+    dest = out_root / shard.files[0]
+    return dest.with_name(f".{dest.name}.part-{shard.part:06d}")
+
+
 class JsonlWriter:
     """One output file per input file; records in input order."""
 
@@ -239,7 +295,12 @@ class JsonlWriter:
                 self.out.close()
                 self.done.add(self.current or "")
             self.current = rel
-            self.out = _CompressedOut(self.out_root / rel)
+            dest = (
+                _part_path(self.out_root, self.shard)
+                if self.shard.byte_range is not None
+                else self.out_root / rel
+            )
+            self.out = _CompressedOut(dest)
         assert self.out is not None
         return self.out
 
@@ -284,7 +345,10 @@ class JsonlWriter:
             self.out = None
         for rel in self.shard.files:  # inputs whose every record was dropped still get a file
             if rel not in self.done:
-                _CompressedOut(self.out_root / rel).close()
+                self._switch(rel)
+                assert self.out is not None
+                self.out.close()
+                self.out = None
 
 
 @hookimpl
