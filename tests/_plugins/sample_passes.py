@@ -6,12 +6,15 @@ that worker processes can rebuild them, exactly as a third-party plugin would be
   first copy in corpus order) — small, but exercises scan/merge/finalize across shards.
 - ``explode``: raises on documents containing "EXPLODE" (failure isolation).
 - ``dropper``: drops documents whose text starts with "DROP".
+- ``slow``: sleeps per document when CORPUSKIT_TEST_SLOW is set (kill -9 / resume tests).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -91,7 +94,19 @@ class DropperPass(Pass):
             ctx.drop(rule="drop", reason="starts with DROP")
 
 
+class SlowPass(Pass):
+    """Sleeps per document when CORPUSKIT_TEST_SLOW is set, so a test can kill a run midway."""
+
+    name = "slow"
+    summary = "Sleep (tests only)."
+
+    def apply(self, doc: Document, ctx: PassContext) -> None:
+        delay = float(os.environ.get("CORPUSKIT_TEST_SLOW", "0"))
+        if delay:
+            time.sleep(delay)
+
+
 @hookimpl
 def corpuskit_register_passes(register: Any) -> None:
-    for cls in (ShoutPass, CrossDupPass, ExplodePass, DropperPass):
+    for cls in (ShoutPass, CrossDupPass, ExplodePass, DropperPass, SlowPass):
         register(cls)
