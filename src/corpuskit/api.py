@@ -68,9 +68,10 @@ def clean(
     (e.g. ``{"passes": {"dedup": {"threshold": 0.8}}}``). ``plugins`` registers extra plugin
     objects for this call only.
     """
-    if session is None:
-        session = Session(SessionSpec(PluginSpec()), plugins=plugins)
     cfg = config if isinstance(config, Config) else config_from_dict(dict(config or {}))
+    if session is None:
+        spec = PluginSpec(extra=tuple(cfg.plugins), blocked=tuple(cfg.disable_plugins))
+        session = Session(SessionSpec(spec), plugins=plugins)
     if passes is not None:
         cfg.pipeline = list(passes)
     cfg.executor = "inline"

@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,8 +130,10 @@ class ShardResult:
 
 
 _SESSIONS: dict[SessionSpec, Session] = {}
-_LOCAL_SESSIONS: dict[str, Session] = {}
-_PASSES: dict[int, tuple[list[Pass], Format | None]] = {}
+_LOCAL_SESSIONS: weakref.WeakValueDictionary[str, Session] = weakref.WeakValueDictionary()
+_PASSES: dict[int, tuple[PhaseContext, list[Pass], Format | None]] = {}
+"""Passes built for the phase context in use (kept with a strong reference to that context, so
+an id can never be reused by a later context while its entry is alive)."""
 
 
 def _worker(ctx: PhaseContext) -> tuple[Session, list[Pass], Format | None]:
@@ -141,13 +144,13 @@ def _worker(ctx: PhaseContext) -> tuple[Session, list[Pass], Format | None]:
             raise RuntimeError("a session with in-memory plugins cannot run in another process")
     else:
         session = _SESSIONS.get(ctx.spec) or _SESSIONS.setdefault(ctx.spec, Session(ctx.spec))
-    key = id(ctx)
-    if key not in _PASSES:
+    cached = _PASSES.get(id(ctx))
+    if cached is None or cached[0] is not ctx:
         _PASSES.clear()
         fmt = session.format(ctx.format_name) if ctx.format_name != "memory" else None
-        _PASSES[key] = (session.build_passes(ctx.config), fmt)
-    passes, fmt = _PASSES[key]
-    return session, passes, fmt
+        cached = (ctx, session.build_passes(ctx.config), fmt)
+        _PASSES[id(ctx)] = cached
+    return session, cached[1], cached[2]
 
 
 def _read(
@@ -337,9 +340,11 @@ class Runner:
     def _spec(self) -> SessionSpec:
         spec = self.session.spec
         if self.session.in_memory_plugins:
-            token = spec.token or uuid.uuid4().hex
-            _LOCAL_SESSIONS[token] = self.session
-            spec = SessionSpec(plugins=spec.plugins, token=token)
+            if not spec.token:
+                # one token per session for its lifetime: the session registers itself once
+                spec = SessionSpec(plugins=spec.plugins, token=uuid.uuid4().hex)
+                self.session.spec = spec
+            _LOCAL_SESSIONS[spec.token] = self.session
         return spec
 
     # -- phases -------------------------------------------------------------------------------

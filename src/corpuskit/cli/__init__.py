@@ -48,4 +48,5 @@ def main(argv: list[str] | None = None) -> None:
         _common.err_console().print(f"[red]error:[/red] {exc}")
         raise SystemExit(ExitCode.USAGE) from None
     _common.STATE.session = session
+    _common.STATE.quiet = False
     app(args=args, prog_name="corpuskit")

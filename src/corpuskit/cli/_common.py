@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 
 from corpuskit._version import __version__
+from corpuskit.config import Config, load_config
 from corpuskit.exitcodes import ExitCode
 from corpuskit.plugins import PluginSpec
 from corpuskit.session import Session, SessionSpec
@@ -48,9 +50,12 @@ def out_console() -> Console:
     return Console(highlight=False, soft_wrap=True, width=width)
 
 
-def plugin_spec_from(plugin: list[str] | None, strict: bool) -> PluginSpec:
-    extra: list[str] = []
-    blocked: list[str] = []
+def plugin_spec_from(
+    plugin: list[str] | None, strict: bool, config: Config | None = None
+) -> PluginSpec:
+    """Plugins to load: the config file's ``[plugins] load``/``disable`` plus ``-p`` flags."""
+    extra: list[str] = list(config.plugins) if config else []
+    blocked: list[str] = list(config.disable_plugins) if config else []
     for ref in plugin or []:
         if ref.startswith("no:"):
             blocked.append(ref[3:])
@@ -65,10 +70,16 @@ def session_from_argv(args: list[str]) -> Session:
     plugins can add commands before Typer parses the rest."""
     plugin: list[str] = []
     strict = False
+    config_file: str | None = None
     it = iter(range(len(args)))
     for i in it:
         a = args[i]
-        if a in ("-p", "--plugin") and i + 1 < len(args):
+        if a in ("-c", "--config") and i + 1 < len(args):
+            config_file = args[i + 1]
+            next(it, None)
+        elif a.startswith("--config="):
+            config_file = a.split("=", 1)[1]
+        elif a in ("-p", "--plugin") and i + 1 < len(args):
             plugin.append(args[i + 1])
             next(it, None)
         elif a.startswith("--plugin="):
@@ -79,7 +90,8 @@ def session_from_argv(args: list[str]) -> Session:
             strict = True
         elif a == "--":
             break
-    return Session(SessionSpec(plugin_spec_from(plugin, strict)))
+    config = load_config(Path(config_file) if config_file else None, discover_from=Path.cwd())
+    return Session(SessionSpec(plugin_spec_from(plugin, strict, config)))
 
 
 def get_session() -> Session:

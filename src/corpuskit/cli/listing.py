@@ -23,11 +23,9 @@ def _pass_rows(session: Session) -> list[dict[str, Any]]:
     rows = []
     for name, reg in sorted(session.pass_classes().items()):
         cls = reg.obj
+        defaults = cls.Options().model_dump(mode="json")
         opts = {
-            k: {
-                "default": f.default if f.default is not None else None,
-                "description": f.description or "",
-            }
+            k: {"default": defaults.get(k), "description": f.description or ""}
             for k, f in cls.Options.model_fields.items()
         }
         info = next((i for i in session.plugin_infos if i.name == reg.plugin), None)

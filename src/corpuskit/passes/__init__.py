@@ -1,1 +1,2 @@
-"""Built-in passes: each module is a plugin registered through the same hooks as third-party ones."""
+"""Built-in passes: each module is a plugin, registered through the same hooks as a
+third-party one."""
