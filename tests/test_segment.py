@@ -59,13 +59,13 @@ def test_news_diff_seed_body_is_split_into_lines(seeds_dir) -> None:  # type: ig
 def test_deleting_the_last_units_keeps_the_trailing_newline_state() -> None:
     text = "A\nB\nC\n"
     units = split_lines(text)
-    spans = deletion_spans(units, [1, 2], len(text))
+    spans = deletion_spans(units, [1, 2], text)
     kept = text
     for s, e in sorted(spans.values(), reverse=True):
         kept = kept[:s] + kept[e:]
     assert kept == "A\n"
     text2 = "A\nB"
-    spans2 = deletion_spans(split_lines(text2), [1], len(text2))
+    spans2 = deletion_spans(split_lines(text2), [1], text2)
     (s, e), = spans2.values()
     assert text2[:s] + text2[e:] == "A"
 
@@ -80,7 +80,7 @@ def test_deleting_any_units_then_reverting_restores_text(text: str, data: st.Dat
     if not units:
         return
     chosen = data.draw(st.sets(st.integers(0, len(units) - 1)))
-    spans = deletion_spans(units, chosen, len(text))
+    spans = deletion_spans(units, chosen, text)
     edits = [
         Edit("t", "r", "d", "delete", s, e, text[s:e], "", "why")
         for s, e in sorted(spans.values())
@@ -91,6 +91,9 @@ def test_deleting_any_units_then_reverting_restores_text(text: str, data: st.Dat
     for i, (s, e) in enumerate(units):
         if i not in chosen and text[s:e]:
             assert text[s:e] in out
+    # deleting never merges what was separated by a blank line: kept units keep their paragraphs
+    kept = [text[s:e] for i, (s, e) in enumerate(units) if i not in chosen]
+    assert [out[s:e] for s, e in split_paragraphs(out)] == kept or "\r" in text
 
 
 @given(line_text, st.lists(st.tuples(st.integers(0, 80), st.integers(0, 5), st.text(max_size=5)),

@@ -11,6 +11,7 @@ state into a plan that every worker's ``apply`` reads as ``ctx.plan``.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -103,6 +104,7 @@ class PassContext:
         }
         self._replacements: list[Edit] = []
         self._drop: Edit | None = None
+        self._starts: list[int] | None = None
 
     # -- recording ------------------------------------------------------------------------------
     def delete_paragraph(self, p: Paragraph, *, rule: str, reason: str, **detail: Any) -> None:
@@ -147,7 +149,7 @@ class PassContext:
             if not chosen:
                 continue
             units = self.doc.paragraphs if unit_kind == "paragraphs" else self.doc.lines
-            spans = deletion_spans([(u.start, u.end) for u in units], chosen, len(self.doc.text))
+            spans = deletion_spans([(u.start, u.end) for u in units], chosen, self.doc.text)
             for idx, (s, e) in spans.items():
                 rule, reason, detail = chosen[idx]
                 out.append(
@@ -189,9 +191,11 @@ class PassContext:
         )
 
     def _paragraph_at(self, offset: int) -> int | None:
-        for p in self.doc.paragraphs:
-            if p.start <= offset <= p.end:
-                return p.index
-            if p.start > offset:
-                return p.index
-        return None
+        """Index of the paragraph holding ``offset`` (or the next one after a separator)."""
+        if self._starts is None:
+            self._starts = [p.start for p in self.doc.paragraphs]
+        paras = self.doc.paragraphs
+        i = bisect.bisect_right(self._starts, offset) - 1
+        if i >= 0 and offset <= paras[i].end:
+            return i
+        return i + 1 if i + 1 < len(paras) else None

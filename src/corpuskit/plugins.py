@@ -120,6 +120,8 @@ class PluginHost:
         self.spec = spec
         self.pm = pluggy.PluginManager("corpuskit")
         self.pm.add_hookspecs(hookspecs)
+        # historic: every plugin registered from now on may add hookspecs of its own
+        self.pm.hook.corpuskit_addhooks.call_historic(kwargs={"pluginmanager": self.pm})
         self.infos: list[PluginInfo] = []
         self.errors: list[PluginLoadError] = []
         blocked = set(spec.blocked) | _blocked_from_env()

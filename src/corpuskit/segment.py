@@ -19,11 +19,22 @@ Span = tuple[int, int]
 _LINE = re.compile(r"[^\r\n]*")
 _WRAP_MIN = 40
 _WRAP_MAX = 100
+_SENTENCE_END = frozenset(".!?:;\"\u201d\u2019)\u3002")
 
 
 def line_spans(text: str) -> list[Span]:
     """(start, end) of every line's content, blank lines included, line endings excluded."""
-    spans: list[Span] = []
+    if "\r" not in text:  # the common case, at str.split speed
+        spans = []
+        pos = 0
+        for line in text.split("\n"):
+            end = pos + len(line)
+            spans.append((pos, end))
+            pos = end + 1
+        if spans and spans[-1][0] == len(text):
+            spans.pop()  # a trailing newline ends the last line; it does not start one
+        return spans
+    spans = []
     pos = 0
     n = len(text)
     while pos < n:
@@ -39,21 +50,26 @@ def line_spans(text: str) -> list[Span]:
 
 def split_lines(text: str) -> list[Span]:
     """Spans of the non-blank lines (whitespace-only lines count as blank)."""
-    return [(s, e) for s, e in line_spans(text) if text[s:e].strip()]
+    return [(s, e) for s, e in line_spans(text) if e > s and not text[s:e].isspace()]
 
 
 def _looks_hard_wrapped(text: str, block: Sequence[Span]) -> bool:
-    """A block of several lines is one wrapped paragraph when its lines look like a fixed width.
+    """A block of several lines is one wrapped paragraph when its lines look like a fixed width
+    and break mid-sentence.
 
     Scraped pages put one paragraph (or one menu item) per line: lines are either long (> 100
-    characters, a whole paragraph) or short (menu items, headings). Hard-wrapped prose (books,
-    e-mails, plain-text answers) has every line but the last between 40 and 100 characters.
+    characters, a whole paragraph), short (menu items, headings), or end a sentence. Hard-wrapped
+    prose (books, e-mails, plain-text answers) has every line but the last between 40 and 100
+    characters, and most of those lines stop in the middle of a sentence.
     """
     if len(block) < 2:
         return False
-    return all(_WRAP_MIN <= e - s <= _WRAP_MAX for s, e in block[:-1]) and (
-        block[-1][1] - block[-1][0] <= _WRAP_MAX
-    )
+    if not all(_WRAP_MIN <= e - s <= _WRAP_MAX for s, e in block[:-1]):
+        return False
+    if block[-1][1] - block[-1][0] > _WRAP_MAX:
+        return False
+    sentence_ends = sum(1 for _s, e in block[:-1] if text[e - 1] in _SENTENCE_END)
+    return sentence_ends * 2 < len(block) - 1
 
 
 def split_paragraphs(text: str, mode: Literal["auto", "blocks", "lines"] = "auto") -> list[Span]:
@@ -71,55 +87,66 @@ def split_paragraphs(text: str, mode: Literal["auto", "blocks", "lines"] = "auto
     if mode == "lines":
         return lines
     blocks: list[list[Span]] = []
-    prev_end = -1
+    prev_end = -2
     for s, e in lines:
-        if blocks and not _only_one_line_break(text, prev_end, s):
-            blocks.append([(s, e)])
-        elif blocks:
+        gap = s - prev_end
+        # same block when only one line break separates the lines (\n, \r or \r\n)
+        if blocks and (gap == 1 or (gap == 2 and text[prev_end] == "\r")):
             blocks[-1].append((s, e))
         else:
             blocks.append([(s, e)])
         prev_end = e
     out: list[Span] = []
     for block in blocks:
-        if mode == "blocks" or _looks_hard_wrapped(text, block):
+        if len(block) == 1:
+            out.append(block[0])
+        elif mode == "blocks" or _looks_hard_wrapped(text, block):
             out.append((block[0][0], block[-1][1]))
         else:
             out.extend(block)
     return out
 
 
-def _only_one_line_break(text: str, end: int, start: int) -> bool:
-    gap = text[end:start]
-    return gap in ("\n", "\r\n", "\r")
+def _breaks(gap: str) -> int:
+    return gap.count("\n") + gap.count("\r") - gap.count("\r\n")
 
 
-def deletion_spans(units: Sequence[Span], delete: Iterable[int], text_len: int) -> dict[int, Span]:
+def deletion_spans(units: Sequence[Span], delete: Iterable[int], text: str) -> dict[int, Span]:
     """Spans that remove the chosen units together with one separator each.
 
-    A unit followed by another unit is removed with the separator after it; a run of units at the
-    end of the text is removed with the separator *before* it, so the text keeps (or keeps not
-    having) its trailing newline. Adjacent deletions produce adjacent, non-overlapping spans.
+    A run of deleted units between kept ones is removed with the *smaller* of the separators
+    around it, so the larger one stays: deleting a line that ends a blank-line separated block
+    must not glue that block to the next one (which would change paragraphs, and so what a
+    second run sees). A run at the end of the text is removed with the separator before it, so
+    the text keeps (or keeps not having) its trailing newline. Adjacent deletions produce
+    adjacent, non-overlapping spans.
     """
     chosen = sorted(set(delete))
     out: dict[int, Span] = {}
     n = len(units)
-    chosen_set = set(chosen)
-    # find the start of the trailing run of deleted units that reaches the last unit
-    tail_start = n
-    while tail_start > 0 and (tail_start - 1) in chosen_set:
-        tail_start -= 1
+    runs: list[list[int]] = []
     for i in chosen:
-        s, e = units[i]
-        if i < tail_start:
-            out[i] = (s, units[i + 1][0])
-        elif tail_start > 0:
-            out[i] = (units[i - 1][1], e)
-        elif i + 1 < n:
-            # every unit is deleted: remove each with the separator after it
-            out[i] = (s, units[i + 1][0])
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
         else:
-            out[i] = (s, e)
+            runs.append([i])
+    for run in runs:
+        a, b = run[0], run[-1]
+        use_before = False
+        if b == n - 1 and a > 0:
+            use_before = True  # trailing run: keep the text's final line ending
+        elif a > 0 and b < n - 1:
+            gap_before = text[units[a - 1][1] : units[a][0]]
+            gap_after = text[units[b][1] : units[b + 1][0]]
+            use_before = _breaks(gap_after) > _breaks(gap_before)
+        for k in run:
+            s, e = units[k]
+            if use_before:
+                out[k] = (units[k - 1][1], e)
+            elif k + 1 < n:
+                out[k] = (s, units[k + 1][0])
+            else:
+                out[k] = (s, e)  # every unit is deleted
     return out
 
 
