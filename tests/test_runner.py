@@ -272,3 +272,16 @@ def test_report_matches_its_published_schema(
     jsonschema.validate(report, schema)
     timed = Runner(sample_session, cfg(), timings=True).run_path(src, tmp_path / "out2")
     jsonschema.validate(json.loads(timed.report_path.read_text()), schema)
+
+
+def test_encoding_detection_follows_the_input_config(tmp_path: Path, make_tree: Any) -> None:
+    latin = "caf\xe9 cr\xe8me br\xfbl\xe9e\n".encode("cp1252")
+    src = make_tree(tmp_path / "in", {"latin.txt": latin})
+    session = Session()
+    detected = Runner(session, Config(pipeline=[]), timings=False).run_path(src, tmp_path / "a")
+    assert (tmp_path / "a/latin.txt").read_text(encoding="utf-8") == "café crème brûlée\n"
+    assert detected.report["input"]["encodings"] == {"cp1252": 1}
+    strict = Config(pipeline=[])
+    strict.input.detect_encoding = False
+    res = Runner(session, strict, timings=False).run_path(src, tmp_path / "b")
+    assert [p.kind for p in res.problems] == ["undecodable"]

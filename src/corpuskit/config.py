@@ -43,6 +43,11 @@ class InputSettings:
     max_document_bytes: int = 64 * 1024 * 1024
     """Larger documents are not cleaned (copied through or skipped, and reported)."""
     segmentation: Segmentation = "auto"
+    detect_encoding: bool = True
+    """Let the encoding plugin detect legacy encodings (False: strict UTF-8 / BOM only)."""
+    ambiguous_encoding: Literal["report", "guess"] = "report"
+    """When equally plausible encodings read a file differently: report it, or take the best
+    guess."""
     shard_bytes: int = 8 * 1024 * 1024
     """Target input size of one shard; fixed, so output never depends on the worker count."""
 

@@ -17,7 +17,7 @@ import pluggy
 if TYPE_CHECKING:
     import typer
 
-    from corpuskit.config import Config
+    from corpuskit.config import Config, InputSettings
     from corpuskit.io.base import Decoded
     from corpuskit.model import Problem
     from corpuskit.registry import ExecutorRegistrar, FormatRegistrar, PassRegistrar
@@ -59,8 +59,11 @@ def corpuskit_register_executors(register: ExecutorRegistrar) -> None:
 
 
 @hookspec(firstresult=True)
-def corpuskit_decode(data: bytes, path: str) -> Decoded | None:
+def corpuskit_decode(data: bytes, path: str, settings: InputSettings) -> Decoded | None:
     """Turn a file's bytes into text before any pass sees it.
+
+    ``settings`` is the run's ``[input]`` configuration (``detect_encoding``,
+    ``ambiguous_encoding``, …); an implementation may leave the parameter out.
 
     The first non-None result wins. Return a :class:`corpuskit.io.base.Decoded` with the text
     and the encoding used, or with ``problem`` set (``binary``, ``undecodable``) when the bytes

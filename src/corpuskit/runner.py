@@ -153,6 +153,11 @@ def _worker(ctx: PhaseContext) -> tuple[Session, list[Pass], Format | None]:
     return session, cached[1], cached[2]
 
 
+def _decoder(session: Session, ctx: PhaseContext) -> Callable[[bytes, str], Any]:
+    settings = ctx.config.input
+    return lambda data, path: session.decode(data, path, settings)
+
+
 def _read(
     ctx: PhaseContext,
     fmt: Format | None,
@@ -163,7 +168,7 @@ def _read(
         yield from shard.docs
         return
     assert fmt is not None
-    env = ReadEnv(Path(ctx.root), ctx.config.input, session.decode, shard.index)
+    env = ReadEnv(Path(ctx.root), ctx.config.input, _decoder(session, ctx), shard.index)
     yield from fmt.read(shard, env)
 
 
@@ -204,7 +209,7 @@ def write_shard(ctx: PhaseContext, shard: ShardItem) -> ShardResult:
     outcomes: list[Outcome] = []
     writer = None
     if ctx.staging is not None and fmt is not None and isinstance(shard, Shard):
-        env = ReadEnv(Path(ctx.root), ctx.config.input, session.decode, shard.index)
+        env = ReadEnv(Path(ctx.root), ctx.config.input, _decoder(session, ctx), shard.index)
         writer = fmt.writer(Path(ctx.staging), shard, env)
     tot = res.totals
     if isinstance(shard, Shard):

@@ -12,7 +12,7 @@ from typing import Any
 import pluggy
 from pydantic import ValidationError
 
-from corpuskit.config import Config
+from corpuskit.config import Config, InputSettings
 from corpuskit.errors import ConfigError
 from corpuskit.io.base import Decoded, Format
 from corpuskit.pass_api import Pass
@@ -83,9 +83,11 @@ class Session:
     def pass_classes(self) -> dict[str, Registered]:
         return dict(self.passes.items)
 
-    def decode(self, data: bytes, path: str) -> Decoded:
+    def decode(self, data: bytes, path: str, settings: InputSettings | None = None) -> Decoded:
         """Run the ``corpuskit_decode`` hook (first result wins; the core fallback runs last)."""
-        result: Decoded | None = self.pm.hook.corpuskit_decode(data=data, path=path)
+        result: Decoded | None = self.pm.hook.corpuskit_decode(
+            data=data, path=path, settings=settings or InputSettings()
+        )
         assert result is not None, "the core decoder always answers"
         return result
 

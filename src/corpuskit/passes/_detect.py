@@ -97,9 +97,14 @@ def guessing_allowed() -> bool:
     return os.environ.get(AMBIGUOUS_ENV, "report").strip().lower() == "guess"
 
 
-def decode(data: bytes) -> Decoded:
-    """Decode ``data`` exactly, detect its legacy encoding, or say why it is not text."""
-    if not detection_enabled():
+def decode(data: bytes, *, detect: bool = True, guess: bool = False) -> Decoded:
+    """Decode ``data`` exactly, detect its legacy encoding, or say why it is not text.
+
+    ``detect``/``guess`` come from the run's config (``input.detect_encoding``,
+    ``input.ambiguous_encoding``); the environment variables can turn detection off and
+    guessing on for a whole process tree as well.
+    """
+    if not (detect and detection_enabled()):
         return decode_bytes(data)  # strict: the core's BOM-aware UTF-8
     if data.startswith(_BOMS):
         return decode_bytes(data)
@@ -109,7 +114,7 @@ def decode(data: bytes) -> Decoded:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return _detect_legacy(data)
+        return _detect_legacy(data, guess)
     if b"\x1b" in head and data.isascii() and any(e in data for e in _ISO2022_ESCAPES):
         for enc in _ISO2022:
             try:
@@ -148,7 +153,7 @@ def _decode_nul_lanes(data: bytes) -> Decoded:
                    "contains NUL bytes and is not UTF-16/32 text: not a text file")
 
 
-def _detect_legacy(data: bytes) -> Decoded:
+def _detect_legacy(data: bytes, guess: bool = False) -> Decoded:
     """charset-normalizer's candidates, a Western prior, and a refusal to guess between
     equally plausible readings that differ."""
     matches = charset_normalizer.from_bytes(data, threshold=MAX_CHAOS)
@@ -183,7 +188,7 @@ def _detect_legacy(data: bytes) -> Decoded:
     ):
         return _ok(data, western, "cp1252", None,
                    "Western default among equally plausible Latin code pages")
-    if guessing_allowed():
+    if guess or guessing_allowed():
         return _ok(data, str(best), best_enc, float(best.chaos), "best guess (ambiguous)")
     rivals = sorted({_name(m.encoding) for m in near})
     shown = ", ".join(rivals[:5]) + (" ..." if len(rivals) > 5 else "")

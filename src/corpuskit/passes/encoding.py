@@ -43,6 +43,7 @@ from typing import Any, Literal
 from ftfy import TextFixerConfig
 from pydantic import Field
 
+from corpuskit.config import InputSettings
 from corpuskit.io.base import Decoded
 from corpuskit.model import Document
 from corpuskit.pass_api import Pass, PassContext, PassOptions
@@ -358,6 +359,9 @@ def corpuskit_register_passes(register: PassRegistrar) -> None:
 
 
 @hookimpl
-def corpuskit_decode(data: bytes, path: str) -> Decoded:
-    """Decode with legacy-encoding detection (see :mod:`corpuskit.passes._detect`)."""
-    return _detect.decode(data)
+def corpuskit_decode(data: bytes, path: str, settings: InputSettings) -> Decoded:
+    """Decode with legacy-encoding detection (see :mod:`corpuskit.passes._detect`), as the
+    run's ``input.detect_encoding`` / ``input.ambiguous_encoding`` settings say."""
+    return _detect.decode(
+        data, detect=settings.detect_encoding, guess=settings.ambiguous_encoding == "guess"
+    )
