@@ -125,6 +125,10 @@ class PluginHost:
         self.infos: list[PluginInfo] = []
         self.errors: list[PluginLoadError] = []
         blocked = set(spec.blocked) | _blocked_from_env()
+        if blocked != set(spec.blocked):
+            # make the spec self-contained: workers elsewhere may not share this environment
+            spec = PluginSpec(spec.extra, tuple(sorted(blocked)), spec.strict, spec.entry_points)
+            self.spec = spec
         self.blocked = blocked
         for name, modname in ESSENTIAL_PLUGINS:
             self._register(

@@ -511,8 +511,10 @@ class Runner:
         fmt_name = self._format_for(input_path)
         fmt = self.session.format(fmt_name)
         is_dir = input_path.is_dir()
-        root = input_path if is_dir else input_path.parent
+        # absolute paths: workers may run elsewhere (another node of a Ray cluster)
+        root = (input_path if is_dir else input_path.parent).resolve()
         output = Path(output) if output is not None else default_output(input_path)
+        output = output.parent.resolve() / output.name
         if not dry_run:
             self._check_output(input_path, output, force=force)
         files = fmt.list_files(input_path, self.config.input)
@@ -526,7 +528,11 @@ class Runner:
         staging = staging_for(output)
         tmp: tempfile.TemporaryDirectory[str] | None = None
         if dry_run:
-            tmp = tempfile.TemporaryDirectory(prefix="corpuskit-dry-")
+            local = self.config.executor in ("auto", "inline", "process")
+            # a cluster's workers must see the records dir: put it on the output's filesystem
+            tmp = tempfile.TemporaryDirectory(
+                prefix=".corpuskit-dry-", dir=None if local else output.parent
+            )
             state_dir = Path(tmp.name)
             data_dir = None
         else:

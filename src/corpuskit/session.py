@@ -35,6 +35,8 @@ class Session:
     def __init__(self, spec: SessionSpec | None = None, *, plugins: list[object] | None = None):
         self.spec = spec or SessionSpec()
         self.host = PluginHost(self.spec.plugins)
+        if self.host.spec != self.spec.plugins:  # env-disabled plugins folded into the spec
+            self.spec = SessionSpec(plugins=self.host.spec, token=self.spec.token)
         self.pm: pluggy.PluginManager = self.host.pm
         self.in_memory_plugins = list(plugins or [])
         for obj in self.in_memory_plugins:
