@@ -1,0 +1,300 @@
+"""Line rules shared by the ``copyright`` and ``boilerplate`` passes: model, loader, hookspec.
+
+Why rules are data: which lines are chrome is a judgement that differs by site and language, so
+the judgement lives in TOML files a user can read, copy and extend (``extra_rules = [path]``),
+not in code. Every rule carries examples that must match and the file carries content lines
+that no rule may match; :func:`check_examples` is what the tests run, so a rule cannot be added
+without evidence that it does what it says and leaves prose alone.
+
+Plugins add rules through the ``corpuskit_boilerplate_rules`` hook published here (via the
+historic ``corpuskit_addhooks``); each rule says which pass it belongs to with ``kind``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import pluggy
+
+from corpuskit.errors import ConfigError
+from corpuskit.plugin_api import hookimpl
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+RuleKind = Literal["copyright", "boilerplate"]
+Position = Literal["any", "edge"]
+Match = Literal["line", "segment"]
+
+hookspec = pluggy.HookspecMarker("corpuskit")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One line rule.
+
+    ``pattern`` is a Python regex. With ``match = "line"`` it must match the whole line
+    (surrounding whitespace ignored); with ``match = "segment"`` (copyright rules) it must match
+    a whole segment of a line, segments being the parts between ``|``, ``•``, ``·`` and sentence
+    ends, so a notice glued to a footer menu or to the end of a paragraph is found without
+    matching a sentence that merely contains the words. ``position = "edge"`` restricts a weak
+    rule to the head and tail of a document, where notices and chrome live.
+    """
+
+    id: str
+    description: str
+    pattern: str
+    kind: RuleKind = "boilerplate"
+    examples: tuple[str, ...] = ()
+    counter_examples: tuple[str, ...] = ()
+    match: Match = "line"
+    position: Position = "any"
+    max_words: int = 40
+    """Lines (or segments) with more words are never judged by this rule."""
+    case_sensitive: bool = False
+    category: str = ""
+    cues: tuple[str, ...] = ()
+    """Optional lower-case substrings, one of which every line this rule matches contains. A
+    pass that uses cues (``copyright``) looks for them in the lower-cased text with plain
+    substring search, far faster than any regex, and only judges the lines they occur in. A
+    rule without cues makes the pass judge every line (slower, never wrong)."""
+    source: str = "builtin"
+    """Where the rule came from: ``builtin``, a file path or a plugin name."""
+
+    def compiled(self) -> re.Pattern[str]:
+        return re.compile(self.pattern, 0 if self.case_sensitive else re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Rules of one pass plus the content lines no rule of that pass may remove."""
+
+    rules: tuple[Rule, ...]
+    counter_examples: tuple[str, ...] = ()
+
+    def by_id(self) -> dict[str, Rule]:
+        return {r.id: r for r in self.rules}
+
+
+class RuleHookSpecs:
+    """Hookspecs published by the rule passes (added with :func:`corpuskit_addhooks`)."""
+
+    @hookspec
+    def corpuskit_boilerplate_rules(self) -> list[Rule]:  # type: ignore[empty-body]
+        """Return extra :class:`Rule` s for the ``boilerplate`` (``kind="boilerplate"``) and
+        ``copyright`` (``kind="copyright"``) passes. Called once per pass instance; rule ids must
+        not clash with built-in ones."""
+
+
+@hookimpl
+def corpuskit_addhooks(pluginmanager: pluggy.PluginManager) -> None:
+    """Publish ``corpuskit_boilerplate_rules`` (once, though both rule passes re-export this)."""
+    if not hasattr(pluginmanager.hook, "corpuskit_boilerplate_rules"):
+        pluginmanager.add_hookspecs(RuleHookSpecs)
+
+
+# -- loading ------------------------------------------------------------------------------------
+_RULE_KEYS = {
+    "id", "description", "pattern", "examples", "counter_examples", "match", "position",
+    "max_words", "case_sensitive", "category", "cues",
+}
+
+
+def _rule_from_table(t: dict[str, Any], kind: RuleKind, where: str) -> Rule:
+    unknown = set(t) - _RULE_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown rule key(s) {sorted(unknown)} in rule {t.get('id')!r}")
+    for key in ("id", "description", "pattern"):
+        if not isinstance(t.get(key), str) or not t[key]:
+            raise ConfigError(f"{where}: every rule needs a non-empty string {key!r}")
+    rule = Rule(
+        id=t["id"],
+        description=t["description"],
+        pattern=t["pattern"],
+        kind=kind,
+        examples=tuple(t.get("examples", ())),
+        counter_examples=tuple(t.get("counter_examples", ())),
+        match=t.get("match", "line"),
+        position=t.get("position", "any"),
+        max_words=int(t.get("max_words", 40)),
+        case_sensitive=bool(t.get("case_sensitive", False)),
+        category=str(t.get("category", "")),
+        cues=tuple(str(c) for c in t.get("cues", ())),
+        source=where,
+    )
+    validate_rule(rule)
+    return rule
+
+
+def validate_rule(rule: Rule) -> None:
+    """Reject a rule that cannot work: bad regex, named groups (they would clash in the combined
+    pattern), unknown ``match``/``position``, or no examples."""
+    where = rule.source
+    if rule.match not in ("line", "segment"):
+        raise ConfigError(f"{where}: rule {rule.id!r}: match must be 'line' or 'segment'")
+    if rule.position not in ("any", "edge"):
+        raise ConfigError(f"{where}: rule {rule.id!r}: position must be 'any' or 'edge'")
+    if not rule.examples:
+        raise ConfigError(f"{where}: rule {rule.id!r} has no examples")
+    try:
+        pat = rule.compiled()
+    except re.error as exc:
+        raise ConfigError(f"{where}: rule {rule.id!r}: bad pattern: {exc}") from None
+    if pat.groupindex:
+        raise ConfigError(f"{where}: rule {rule.id!r}: named groups are not allowed")
+    if pat.fullmatch(""):
+        raise ConfigError(f"{where}: rule {rule.id!r} matches an empty line")
+    for ex in rule.examples:
+        if word_count(ex) <= rule.max_words and not pat.fullmatch(ex.strip()):
+            raise ConfigError(f"{where}: rule {rule.id!r} does not match its example {ex!r}")
+    if rule.cues:
+        if any(not c or c != c.lower() for c in rule.cues):
+            raise ConfigError(f"{where}: rule {rule.id!r}: cues must be non-empty lower case")
+        for ex in rule.examples:
+            if not any(c in ex.lower() for c in rule.cues):
+                raise ConfigError(f"{where}: rule {rule.id!r}: no cue occurs in example {ex!r}")
+
+
+def parse_rules(text: str, kind: RuleKind, where: str) -> RuleSet:
+    """Parse a rule file's TOML text (``[[rule]]`` tables and a top-level
+    ``counter_examples`` list)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+    unknown = set(data) - {"rule", "counter_examples", "kind"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown top-level key(s) {sorted(unknown)}")
+    if data.get("kind", kind) != kind:
+        raise ConfigError(f"{where}: a {data['kind']!r} rule file given to the {kind} pass")
+    rules = tuple(_rule_from_table(t, kind, where) for t in data.get("rule", []))
+    return RuleSet(rules, tuple(data.get("counter_examples", ())))
+
+
+def builtin_rules(kind: RuleKind) -> RuleSet:
+    """The rule file shipped in the package (``corpuskit/passes/rules/<kind>.toml``)."""
+    res = resources.files("corpuskit.passes").joinpath("rules").joinpath(f"{kind}.toml")
+    return parse_rules(res.read_text(encoding="utf-8"), kind, f"builtin:{kind}.toml")
+
+
+def load_rule_file(path: str | Path, kind: RuleKind) -> RuleSet:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read rule file {path}: {exc}") from None
+    return parse_rules(text, kind, str(p))
+
+
+def hook_rules(hook: Any, kind: RuleKind) -> list[Rule]:
+    """Rules plugins return from ``corpuskit_boilerplate_rules`` for this pass's ``kind``."""
+    caller = getattr(hook, "corpuskit_boilerplate_rules", None) if hook is not None else None
+    if caller is None:
+        return []
+    out: list[Rule] = []
+    for batch in caller():
+        for rule in batch or ():
+            if not isinstance(rule, Rule):
+                raise ConfigError(f"corpuskit_boilerplate_rules returned {rule!r}, not a Rule")
+            if rule.kind == kind:
+                validate_rule(rule)
+                out.append(rule)
+    return out
+
+
+def assemble(
+    kind: RuleKind,
+    *,
+    builtin: bool,
+    extra_files: Sequence[str],
+    disabled: Iterable[str],
+    hook: Any = None,
+) -> RuleSet:
+    """Built-in rules, then user files, then plugin rules; ids must be unique; ``disabled``
+    ids are left out (an unknown id there is an error, so a typo is not silently ignored)."""
+    sets: list[RuleSet] = [builtin_rules(kind)] if builtin else []
+    sets.extend(load_rule_file(f, kind) for f in extra_files)
+    plugin = RuleSet(tuple(hook_rules(hook, kind)))
+    sets.append(plugin)
+    seen: dict[str, Rule] = {}
+    counter: list[str] = []
+    for rs in sets:
+        counter.extend(rs.counter_examples)
+        for r in rs.rules:
+            if r.id in seen:
+                raise ConfigError(
+                    f"rule id {r.id!r} from {r.source} already defined by {seen[r.id].source}"
+                )
+            seen[r.id] = r
+    off = set(disabled)
+    missing = off - set(seen)
+    if missing:
+        raise ConfigError(f"disabled_rules names unknown rule(s): {sorted(missing)}")
+    return RuleSet(tuple(r for r in seen.values() if r.id not in off), tuple(counter))
+
+
+# -- combined matching --------------------------------------------------------------------------
+@dataclass
+class LineMatcher:
+    """All ``match = "line"`` rules folded into one regex, tried once per line.
+
+    Why one regex: one call into the C regex engine per line is far cheaper than a Python loop
+    over rules. Each rule is wrapped in a named group ``r<i>`` so ``m.lastgroup`` names the rule
+    that matched (file order wins). The regex runs with ``pos``/``endpos`` set to one line, so a
+    rule's ``\\s`` can never reach into the next line.
+    """
+
+    rules: tuple[Rule, ...]
+    regex: re.Pattern[str] | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        parts = []
+        for i, r in enumerate(self.rules):
+            inner = f"(?:{r.pattern})" if r.case_sensitive else f"(?i:{r.pattern})"
+            parts.append(f"(?P<r{i}>{inner})")
+        self.regex = re.compile(rf"\s*(?:{'|'.join(parts)})\s*") if parts else None
+
+    def match(self, text: str, start: int, end: int) -> Rule | None:
+        """The first rule matching the whole of ``text[start:end]`` (one line), or None."""
+        if self.regex is None:
+            return None
+        m = self.regex.fullmatch(text, start, end)
+        if m is None:
+            return None
+        name = m.lastgroup
+        assert name is not None
+        return self.rules[int(name[1:])]
+
+
+def word_count(s: str) -> int:
+    return len(s.split())
+
+
+def check_examples(rs: RuleSet) -> list[str]:
+    """Failures of a rule set's evidence: an example its rule does not match, or a
+    counter-example some rule matches. Used by the tests and by rule authors."""
+    failures: list[str] = []
+    for r in rs.rules:
+        pat = r.compiled()
+
+        def hit(ex: str, r: Rule = r, pat: re.Pattern[str] = pat) -> bool:
+            return word_count(ex) <= r.max_words and pat.fullmatch(ex.strip()) is not None
+
+        for ex in r.examples:
+            if not hit(ex):
+                failures.append(f"{r.id}: example not matched: {ex!r}")
+        for ex in r.counter_examples:
+            if hit(ex):
+                failures.append(f"{r.id}: counter-example matched: {ex!r}")
+        for ex in rs.counter_examples:
+            if hit(ex):
+                failures.append(f"{r.id}: content counter-example matched: {ex!r}")
+    return failures

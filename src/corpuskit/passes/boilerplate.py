@@ -1,0 +1,382 @@
+"""The ``boilerplate`` pass: remove site chrome, by rule and by corpus frequency.
+
+Two kinds of evidence, one pass (their edits must not overlap, so one pass decides per line):
+
+* **Rules** (``rules/boilerplate.toml`` plus user files and plugin rules): whole-line patterns
+  for share/subscribe/cookie/read-more/ad/navigation/credit/comment lines in several languages,
+  folded into one regex that runs over the whole text, since most lines match nothing.
+* **Frequency** (``corpus_scope``): a line whose *template* (lower-cased, with URLs, quoted
+  strings, capitalised words after the first (names, and so dates' month names), and numbers
+  replaced by placeholders) occurs in at least
+  ``min_docs`` documents (and ``min_fraction`` of them) is a chrome candidate. Every copy that
+  passes the context test goes, not all but one: chrome is not content that happens to be
+  duplicated (the dedup pass keeps one copy; cc_net-style chrome removal keeps none).
+
+Why a context test (jusText's idea, for plain text): body text recurs too. A quote repeated in
+many articles sits between content lines; a wire story reprinted by ten sites recurs together
+with the *same* surrounding text. So a candidate is removed only when
+
+1. it recurs in *different* documents, not copies of one text: each scanned document has a
+   signature (the smallest hash of its long lines) and a template needs at least
+   ``min_contexts`` of its documents to carry distinct signatures (counted with a bottom-k
+   sketch of ``SIG_K`` values, so the state stays small and mergeable); and
+2. it sits in a head or tail run of chrome (lines that are rule matches, candidates or very
+   short), or it is short (``body_max_words``) and next to another chrome line. Long lines
+   (over ``long_words``) only go from a head or tail run.
+
+State (scan → merge): per template hash its document count, plus up to ``SIG_K`` document
+signatures; numpy arrays of 8-12 bytes per distinct line template and 16 per signature pair,
+so about 30 bytes per distinct line of the corpus (a 100 MB corpus: tens of MB). Merging sums
+counts and unions signatures, so any sharding gives the same plan.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import xxhash
+from pydantic import Field
+
+from corpuskit.model import Document, Paragraph
+from corpuskit.pass_api import Pass, PassContext, PassOptions
+from corpuskit.passes._rules import LineMatcher, Rule, assemble, corpuskit_addhooks, word_count
+from corpuskit.plugin_api import hookimpl
+
+__all__ = [
+    "BoilerplateOptions",
+    "BoilerplatePass",
+    "FreqState",
+    "corpuskit_addhooks",
+    "corpuskit_register_passes",
+    "line_templates",
+]
+
+SIG_K = 8
+"""Document signatures kept per template (bottom-k); enough to tell 'many contexts' from one."""
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_T_URL = re.compile(r"(?:https?://|www\.)[^\s]+")
+_T_MAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_T_QUOTE = re.compile(
+    "'[^'\\r\\n]{1,80}'|\"[^\"\\r\\n]{1,80}\"|“[^”\\r\\n]{1,80}”|„[^“\\r\\n]{1,80}“"
+    "|«[^»\\r\\n]{1,80}»|‘[^’\\r\\n]{1,80}’"
+)
+_T_NUM = re.compile(r"\d+(?:[.,:/-]\d+)*")
+_T_NAME = re.compile(r"(?<=[^\S\r\n])[A-ZÀ-ÖØ-ÞĀ-Ž][^\s<>]*")
+"""A capitalised word that does not start its line: a name (or a German noun)."""
+_T_WS = re.compile(r"[^\S\r\n]{2,}|[^\S\r\n ]")
+_TERMINAL = re.compile(r"[.!?:]['\"”’)]*$")
+_PLACEHOLDER = re.compile(r"<[nwqu]>")
+_LITERAL = re.compile(r"[^\W\d_]{2,}")
+
+
+def _key(original: str, template: str) -> str:
+    """What a line is counted as: its template, or the exact line when the template is too
+    generic (placeholders and fewer than two literal words: "<n> <w> <w>" would make every
+    "1 Pck. Vanillepuddingpulver" of a recipe site look like chrome)."""
+    if "<" not in template or len(_LITERAL.findall(_PLACEHOLDER.sub(" ", template))) >= 2:
+        return template
+    return "=" + " ".join(original.lower().split())
+
+
+class BoilerplateOptions(PassOptions):
+    """Options of the ``boilerplate`` pass."""
+
+    rules: bool = Field(True, description="Remove lines that match a boilerplate rule.")
+    extra_rules: list[str] = Field(
+        default_factory=list,
+        description="Paths of TOML rule files (same shape as the built-in boilerplate.toml).",
+    )
+    builtin_rules: bool = Field(True, description="Use the rules shipped with corpuskit.")
+    disabled_rules: list[str] = Field(
+        default_factory=list, description="Rule ids to switch off (unknown ids are an error)."
+    )
+    frequency: bool = Field(
+        True, description="Remove lines whose template recurs across many documents."
+    )
+    min_docs: int = Field(
+        5, ge=2, description="A template must occur in at least this many documents."
+    )
+    min_fraction: float = Field(
+        0.0, ge=0.0, le=1.0,
+        description="... and in at least this fraction of all documents (0 = count only).",
+    )
+    min_contexts: float = Field(
+        0.5, ge=0.0, le=1.0,
+        description="Share of a template's documents (up to 8 sampled) that must have "
+        "different content; below it the line is reprinted body text, not chrome.",
+    )
+    long_words: int = Field(
+        25, ge=1, description="Recurring lines longer than this go only from a head/tail run."
+    )
+    body_max_words: int = Field(
+        8, ge=0, description="A recurring line inside the body goes only if at most this long "
+        "and next to another chrome line.",
+    )
+    edge_neutral_words: int = Field(
+        3, ge=0, description="Short lines that do not end a head/tail chrome run (a lone "
+        "'Politik' between menu lines).",
+    )
+    max_template_chars: int = Field(
+        400, ge=1, description="Longer lines are never counted (chrome is short; this keeps "
+        "the scan state small).",
+    )
+
+
+@dataclass
+class FreqState:
+    """Mergeable scan state: template hash -> document count, and (hash, signature) pairs."""
+
+    docs: int = 0
+    keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
+    pair_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    pair_sigs: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+
+
+@dataclass(frozen=True)
+class FreqPlan:
+    """What ``apply`` needs: frequent template hashes with (doc count, distinct contexts)."""
+
+    docs: int
+    threshold: int
+    frequent: dict[int, tuple[int, int]]
+
+
+def _h(s: str) -> int:
+    return int(xxhash.xxh3_64_intdigest(s.encode("utf-8", "surrogatepass")))
+
+
+def line_templates(text: str) -> tuple[list[str], list[str]]:
+    """(original, template) of every non-blank line, in ``doc.lines`` order.
+
+    The substitutions run once over the whole text and never touch a line break, so splitting
+    the original and the normalised text at line breaks gives aligned lists.
+    """
+    t = _T_URL.sub("<u>", text) if ("://" in text or "www." in text) else text
+    if "@" in t:
+        t = _T_MAIL.sub("<u>", t)
+    t = _T_QUOTE.sub("<q>", t)
+    t = _T_NAME.sub("<w>", t)
+    t = t.lower()
+    t = _T_NUM.sub("<n>", t)
+    t = _T_WS.sub(" ", t)
+    originals = _LINE_BREAK.split(text)
+    templates = _LINE_BREAK.split(t)
+    if len(originals) != len(templates):  # pragma: no cover - guarded by construction
+        raise AssertionError("template normalisation changed the line count")
+    pairs = [(o, tp.strip()) for o, tp in zip(originals, templates, strict=True) if o.strip()]
+    return [o for o, _ in pairs], [tp for _, tp in pairs]
+
+
+def _signature(originals: Sequence[str]) -> int:
+    """The document's context signature: smallest hash over its long lines (or its text)."""
+    longs = [o for o in originals if len(o) >= 80]
+    if not longs:
+        return _h("\n".join(originals))
+    return min(_h(o.strip()) for o in longs)
+
+
+def _reduce(state: FreqState) -> FreqState:
+    """Sum counts per key; keep distinct (key, sig) pairs, at most SIG_K smallest per key."""
+    if state.keys.size:
+        uk, inv = np.unique(state.keys, return_inverse=True)
+        cnt = np.bincount(inv, weights=state.counts.astype(np.float64)).astype(np.uint32)
+    else:
+        uk, cnt = state.keys, state.counts
+    pk, ps = state.pair_keys, state.pair_sigs
+    if pk.size:
+        order = np.lexsort((ps, pk))
+        pk, ps = pk[order], ps[order]
+        keep = np.ones(pk.size, bool)
+        keep[1:] = (pk[1:] != pk[:-1]) | (ps[1:] != ps[:-1])
+        pk, ps = pk[keep], ps[keep]
+        starts = np.ones(pk.size, bool)
+        starts[1:] = pk[1:] != pk[:-1]
+        idx = np.arange(pk.size)
+        group_start = np.maximum.accumulate(np.where(starts, idx, 0))
+        rank = idx - group_start
+        sel = rank < SIG_K
+        pk, ps = pk[sel], ps[sel]
+    return FreqState(state.docs, uk, cnt, pk, ps)
+
+
+class BoilerplatePass(Pass):
+    """Remove boilerplate lines: rule matches and corpus-wide recurring chrome."""
+
+    name = "boilerplate"
+    summary = "Remove share/cookie/menu/ad lines (rules) and chrome recurring across documents."
+    version = "1"
+    Options = BoilerplateOptions
+    default_enabled = True
+    default_order = 300
+    corpus_scope = True
+
+    options: BoilerplateOptions
+
+    def __init__(self, options: PassOptions | None = None, hook: Any = None) -> None:
+        super().__init__(options, hook)
+        o = self.options
+        self.ruleset = assemble("boilerplate", builtin=o.builtin_rules,
+                                extra_files=o.extra_rules, disabled=o.disabled_rules, hook=hook)
+        self.matcher = LineMatcher(self.ruleset.rules if o.rules else ())
+        self._compiled = [(r, r.compiled()) for r in self.ruleset.rules] if o.rules else []
+        # no rule can match a line longer than this (about 30 characters a word, generously)
+        self._max_chars = 30 * max((r.max_words for r in self.ruleset.rules), default=0)
+
+    # -- corpus scope ------------------------------------------------------------------------
+    def scan(self, docs: Sequence[Document]) -> FreqState:
+        if not self.options.frequency:
+            return FreqState(docs=len(docs))
+        limit = self.options.max_template_chars
+        keys: list[int] = []
+        sigs: list[int] = []
+        for doc in docs:
+            originals, templates = line_templates(doc.text)
+            uniq = {
+                _h(_key(o, t)) for o, t in zip(originals, templates, strict=True)
+                if len(o) <= limit
+            }
+            sig = _signature(originals)
+            keys.extend(uniq)
+            sigs.extend([sig] * len(uniq))
+        k = np.array(keys, dtype=np.uint64)
+        s = np.array(sigs, dtype=np.uint64)
+        return _reduce(FreqState(len(docs), k, np.ones(k.size, np.uint32), k, s))
+
+    def merge(self, states: Sequence[FreqState]) -> FreqState:
+        if not states:
+            return FreqState()
+        return _reduce(FreqState(
+            sum(s.docs for s in states),
+            np.concatenate([s.keys for s in states]),
+            np.concatenate([s.counts for s in states]),
+            np.concatenate([s.pair_keys for s in states]),
+            np.concatenate([s.pair_sigs for s in states]),
+        ))
+
+    def finalize(self, state: FreqState) -> FreqPlan:
+        o = self.options
+        threshold = max(o.min_docs, math.ceil(o.min_fraction * state.docs))
+        sel = state.counts >= threshold
+        keys = state.keys[sel]
+        counts = state.counts[sel]
+        ctx_n: dict[int, int] = {}
+        if keys.size and state.pair_keys.size:
+            in_sel = np.isin(state.pair_keys, keys)
+            pk, n = np.unique(state.pair_keys[in_sel], return_counts=True)
+            ctx_n = {int(a): int(b) for a, b in zip(pk, n, strict=True)}
+        frequent = {
+            int(k): (int(c), ctx_n.get(int(k), 1)) for k, c in zip(keys, counts, strict=True)
+        }
+        return FreqPlan(state.docs, threshold, frequent)
+
+    # -- per document --------------------------------------------------------------------------
+    def _rule_hits(self, doc: Document, lines: Sequence[Paragraph]) -> dict[int, Rule]:
+        hits: dict[int, Rule] = {}
+        if not self._compiled:
+            return hits
+        text_all = doc.text
+        limit = self._max_chars
+        for i, ln in enumerate(lines):
+            if ln.end - ln.start > limit:
+                continue
+            rule = self.matcher.match(text_all, ln.start, ln.end)
+            if rule is None:
+                continue
+            text = ln.text.strip()
+            n = word_count(text)
+            if n <= rule.max_words:
+                hits[i] = rule
+                continue
+            for other, pat in self._compiled:  # a longer-lines rule may also match
+                if n <= other.max_words and pat.fullmatch(text):
+                    hits[i] = other
+                    break
+        return hits
+
+    def apply(self, doc: Document, ctx: PassContext) -> None:
+        plan: FreqPlan | None = ctx.plan if isinstance(ctx.plan, FreqPlan) else None
+        use_freq = plan is not None and bool(plan.frequent) and self.options.frequency
+        if not self._compiled and not use_freq:
+            return
+        lines = doc.lines
+        if not lines:
+            return
+        hits = self._rule_hits(doc, lines)
+        for i, rule in hits.items():
+            ctx.delete_line(lines[i], rule=rule.id, reason=f"boilerplate rule: {rule.description}",
+                            category=rule.category)
+        if use_freq:
+            assert plan is not None
+            self._apply_frequency(doc, ctx, lines, hits, plan)
+
+    def _apply_frequency(
+        self,
+        doc: Document,
+        ctx: PassContext,
+        lines: Sequence[Paragraph],
+        hits: dict[int, Rule],
+        plan: FreqPlan,
+    ) -> None:
+        o = self.options
+        originals, templates = line_templates(doc.text)
+        if len(originals) != len(lines):  # pragma: no cover - same segmentation rule
+            return
+        n = len(lines)
+        words = [word_count(x) for x in originals]
+        cand: dict[int, tuple[int, int, str]] = {}
+        for i, (orig, tmpl) in enumerate(zip(originals, templates, strict=True)):
+            if i in hits or len(orig) > o.max_template_chars:
+                continue
+            tmpl = _key(orig, tmpl)
+            got = plan.frequent.get(_h(tmpl))
+            if got is None:
+                continue
+            df, contexts = got
+            need = max(2, math.ceil(o.min_contexts * min(df, SIG_K)))
+            if contexts >= need:
+                cand[i] = (df, contexts, tmpl)
+        if not cand:
+            return
+
+        def chrome(i: int) -> bool:
+            return i in hits or (i in cand and words[i] <= o.long_words)
+
+        def neutral(i: int) -> bool:
+            return words[i] <= o.edge_neutral_words and not _TERMINAL.search(originals[i])
+
+        edge: set[int] = set()
+        for rng in (range(n), range(n - 1, -1, -1)):
+            for i in rng:
+                if i in hits or i in cand:
+                    edge.add(i)
+                elif not neutral(i):
+                    break
+        for i, (df, contexts, tmpl) in sorted(cand.items()):
+            if i in edge:
+                where = "head" if i < n / 2 else "tail"
+            elif words[i] <= o.body_max_words and (
+                (i > 0 and chrome(i - 1)) or (i + 1 < n and chrome(i + 1))
+            ):
+                where = "body"
+            else:
+                ctx.count("recurring_kept")
+                continue
+            ctx.delete_line(
+                lines[i], rule="recurring-line",
+                reason=f"line template recurs in {df} of {plan.docs} documents",
+                template=tmpl, doc_frequency=df, documents=plan.docs, contexts=contexts,
+                position=where,
+            )
+            ctx.count("recurring_removed")
+
+
+@hookimpl
+def corpuskit_register_passes(register: Any) -> None:
+    register(BoilerplatePass)
