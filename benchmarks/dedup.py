@@ -2,6 +2,9 @@
 
     .venv/bin/python benchmarks/dedup.py --paragraphs 100000              # all stages
     .venv/bin/python benchmarks/dedup.py --paragraphs 1000000 --only pass --jobs 1
+    .venv/bin/python benchmarks/dedup.py --only clean                     # 800 real documents
+    .venv/bin/python benchmarks/dedup.py --record /tmp/dedup-golden       # before a change
+    .venv/bin/python benchmarks/dedup.py --verify /tmp/dedup-golden       # after: byte-equal?
 
 The corpus is generated from real text (wiki-versions sentences) into paragraphs of ~200 bytes:
 80% distinct (real sentences, a quarter of their words swapped for other corpus words),
@@ -190,15 +193,123 @@ def bench_pass(jsonl: Path, jobs: int, nbytes: int, n_par: int) -> dict[str, flo
             "workers_peak_rss_mb": workers}  # type: ignore[dict-item]
 
 
+# ---------------------------------------------------------------------------------------------
+# real-document clean timing, and the output-equality check used for speed-only changes
+# ---------------------------------------------------------------------------------------------
+def wiki_docs(limit: int | None = None) -> list[str]:
+    paths = sorted((CORPORA / "wiki-versions" / "docs").rglob("*.txt"))
+    return [p.read_text(encoding="utf-8") for p in paths[:limit]]
+
+
+def _text_dir(rel: str) -> list[str]:
+    return [p.read_text(encoding="utf-8") for p in sorted((CORPORA / rel).glob("*.txt"))]
+
+
+def _clough() -> list[str]:
+    root = CORPORA / "clough-stevenson-plagiarism"
+    out = []
+    for p in sorted((root / "docs").glob("*.txt")):
+        raw = p.read_bytes()
+        try:
+            out.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            out.append(raw.decode("cp1252"))
+    return out
+
+
+def verify_corpora() -> dict[str, list[str]]:
+    """The real corpora the equality check runs over (each cleaned as one corpus)."""
+    return {
+        "wiki-versions": wiki_docs(),
+        "trafilatura": _text_dir("trafilatura-eval/text"),
+        "article-extraction": _text_dir("article-extraction-benchmark/text"),
+        "seeds": _text_dir("seeds"),
+        "clough": _clough(),
+    }
+
+
+# option sets: the defaults, plus settings that move the sentence rule's bounds and paths
+VERIFY_CONFIGS: dict[str, dict[str, object]] = {
+    "default": {},
+    "document": {"scope": "document"},
+    "char5": {"shingle": "char", "shingle_size": 5},
+    "loose": {"threshold": 0.4, "sentence_min_words": 2, "min_words": 4, "shingle_size": 1},
+    "strict": {"threshold": 0.9, "sentence_min_words": 9, "min_words": 12, "shingle_size": 3,
+               "lowercase": False, "punctuation": False, "digits": True},
+}
+
+
+def clean_dump(docs: list[str], options: dict[str, object]) -> bytes:
+    """Every outcome of ``clean(docs, passes=["dedup"])`` (text, dropped, edits) as JSON."""
+    import corpuskit
+
+    res = corpuskit.clean(docs, passes=["dedup"], config={"passes": {"dedup": options}})
+    rows = [{"id": o.doc.id, "dropped": o.dropped, "text": o.doc.text,
+             "edits": [e.to_dict() for e in o.edits]} for o in res.outcomes]
+    return json.dumps(rows, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def record_or_verify(folder: Path, verify: bool) -> int:
+    """Write (or compare byte for byte against) the dumps for every corpus x option set."""
+    folder.mkdir(parents=True, exist_ok=True)
+    bad = 0
+    corpora = verify_corpora()
+    for cname, opts in VERIFY_CONFIGS.items():
+        for name, docs in corpora.items():
+            path = folder / f"{cname}--{name}.json"
+            t0 = time.perf_counter()
+            data = clean_dump(docs, opts)
+            dt = time.perf_counter() - t0
+            n_edits = sum(len(r["edits"]) for r in json.loads(data))
+            if not verify:
+                path.write_bytes(data)
+                print(f"recorded {path.name}: {len(docs)} docs, {n_edits} edits, {dt:.1f}s")
+                continue
+            same = path.read_bytes() == data
+            bad += not same
+            print(f"{'OK  ' if same else 'DIFF'} {path.name}: {len(docs)} docs, "
+                  f"{n_edits} edits, {dt:.1f}s")
+    if verify:
+        print("all identical" if not bad else f"{bad} dumps differ")
+    return 1 if bad else 0
+
+
+def bench_clean(n_docs: int, repeat: int) -> None:
+    """``clean(docs, passes=["dedup"])`` over the first ``n_docs`` wiki-versions documents."""
+    import corpuskit
+
+    docs = wiki_docs(n_docs)
+    mb = sum(len(d.encode()) for d in docs) / 1e6
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        corpuskit.clean(docs, passes=["dedup"])
+        times.append(time.perf_counter() - t0)
+    best = min(times)
+    print(f"clean(passes=['dedup']) over {len(docs)} wiki-versions docs ({mb:.1f} MB): "
+          f"best of {repeat} {best:.2f}s ({mb / best:.2f} MB/s), all "
+          + ", ".join(f"{t:.2f}" for t in times))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--paragraphs", type=int, default=100_000)
-    ap.add_argument("--only", choices=["all", "signatures", "pass"], default="all")
+    ap.add_argument("--only", choices=["all", "signatures", "pass", "clean"], default="all")
     ap.add_argument("--jobs", type=int, nargs="*", default=[1, 2])
+    ap.add_argument("--docs", type=int, default=800, help="documents for --only clean")
+    ap.add_argument("--repeat", type=int, default=3, help="runs for --only clean")
+    ap.add_argument("--record", type=Path, help="write output dumps of the real corpora here")
+    ap.add_argument("--verify", type=Path, help="compare output dumps with those recorded here")
     args = ap.parse_args()
     if not (CORPORA / "wiki-versions").is_dir():
         print("corpora not found", file=sys.stderr)
         return 2
+    if args.record or args.verify:
+        return record_or_verify(args.record or args.verify, verify=args.verify is not None)
+    if args.only == "clean":
+        bench_clean(args.docs, args.repeat)
+        print(f"process peak RSS {peak_rss_mb():.0f} MB")
+        return 0
     t0 = time.perf_counter()
     paras = make_paragraphs(args.paragraphs)
     mb = sum(len(p.encode()) for p in paras) / 1e6

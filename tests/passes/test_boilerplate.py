@@ -291,3 +291,101 @@ def test_frequency_idempotent_and_revertible(n: int, seed: int) -> None:
         assert revert_edits(o.doc.text, o.edits) == o.original.text
     again = _clean(res.documents)
     assert again.edits == []
+
+
+# -- speed-ups must not change a decision ----------------------------------------------------
+def _real_texts(limit: int) -> list[str]:
+    texts: list[str] = []
+    for sub in ("article-extraction-benchmark/text", "trafilatura-eval/text"):
+        texts.extend(p.read_text(encoding="utf-8")
+                     for p in sorted((SHARED / sub).glob("*.txt"))[:limit])
+    if not texts:
+        pytest.skip("../shared/corpora not available")
+    return texts
+
+
+def _edits(p: BoilerplatePass, doc: Document, plan: object) -> list[tuple[int, int, str]]:
+    ctx = PassContext("boilerplate", doc, plan)
+    p.apply(doc, ctx)
+    return [(e.start, e.end, e.rule) for e in ctx.edits()]
+
+
+def test_line_memo_gives_the_verdicts_of_a_fresh_pass() -> None:
+    """The pass remembers line verdicts across documents; a pass that has seen the corpus must
+    decide every document exactly as a pass that sees the document first, and a pickled pass
+    (as workers get it) starts with an empty memo."""
+    import pickle
+
+    texts = _real_texts(40)
+    docs = [Document(f"d{i}", t, ordinal=(0, i)) for i, t in enumerate(texts)]
+    warm = BoilerplatePass(BoilerplateOptions())
+    plan = warm.finalize(warm.merge([warm.scan(docs)]))
+    first = [_edits(warm, Document(d.id, d.text), plan) for d in docs]
+    again = [_edits(warm, Document(d.id, d.text), plan) for d in docs]
+    assert warm._memo and warm._key_hash.memo
+    cold = [_edits(BoilerplatePass(BoilerplateOptions()), Document(d.id, d.text), plan)
+            for d in docs]
+    assert first == again == cold
+    assert sum(map(len, first)) > 100
+    copy = pickle.loads(pickle.dumps(warm))
+    assert copy._memo == {} and copy._key_hash.memo == {}
+    assert [_edits(copy, Document(d.id, d.text), plan) for d in docs[:5]] == first[:5]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["\n", "\r\n", "\r", " ", "  ", "\t"]) | st.sampled_from(
+    ["ann", "Bob", "@", "x@y.de", ".", "+", "-", "mail.me@host", "a@b.c@d.e", "@@", "é@ü.fr"]),
+    max_size=30))
+def test_mail_substitution_inside_tokens_equals_the_whole_text_one(parts: list[str]) -> None:
+    """Templating substitutes e-mail addresses only inside the tokens holding an '@'; that must
+    give exactly what the mail regex gives over the whole text."""
+    from corpuskit.passes import boilerplate as bp
+
+    text = "".join(parts)
+    assert bp._AT_TOKEN.sub(bp._mail_sub, text) == bp._T_MAIL.sub("<u>", text)
+
+
+def test_mail_substitution_equal_on_real_pages_and_key_memo_exact() -> None:
+    from corpuskit.passes import boilerplate as bp
+
+    hashes = bp._KeyHashes()
+    n = 0
+    for text in _real_texts(200):
+        assert bp._AT_TOKEN.sub(bp._mail_sub, text) == bp._T_MAIL.sub("<u>", text)
+        originals, templates = line_templates(text)
+        assert bp.nonblank_lines(text) == originals
+        for orig, tmpl in zip(originals, templates, strict=True):
+            assert bp.line_template(orig) == tmpl  # a line's template needs no context
+            assert hashes(orig, tmpl) == bp._h(bp._key(orig, tmpl))
+            assert hashes.of_line(orig) == bp._h(bp._key(orig, tmpl))
+            n += 1
+    assert n > 1000
+
+
+_piece = st.sampled_from(["Σ", "ΟΔΟΣ", "İ", "www.x.de", "http://a.b/c", "'q'", "“q”", "Ann",
+                          "3.5", "@", "a@b.de", "  ", "\t", " ", "\u00a0", "x", "\n", "\r\n"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(_piece, max_size=25))
+def test_line_template_needs_no_context(parts: list[str]) -> None:
+    """Templating one line alone gives its template in the whole text (what lets the pass
+    remember templates per line)."""
+    from corpuskit.passes import boilerplate as bp
+
+    text = "".join(parts)
+    originals, templates = line_templates(text)
+    assert [bp.line_template(o) for o in originals] == templates
+
+
+def test_rule_looking_behind_the_line_is_judged_in_context() -> None:
+    """A user rule with a look-behind can see the previous line, so its verdicts are not
+    remembered per line: the same line is chrome after one line and kept after another."""
+    from corpuskit.passes._rules import LineMatcher
+
+    assert LineMatcher(builtin_rules("boilerplate").rules).context_free
+    rule = Rule("after-menu", "a line right after 'Menu'", r"(?<=Menu\n)\s*Home", max_words=3)
+    m = LineMatcher((rule,))
+    assert not m.context_free
+    text = "Menu\nHome\nIntro\nHome\n"
+    assert m.match(text, 5, 9) is rule and m.match(text, 16, 20) is None

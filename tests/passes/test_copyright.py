@@ -247,3 +247,22 @@ def test_idempotent_and_revertible(lines: list[str], eol: str, trailing: bool) -
     assert revert_edits(out, res.edits) == text
     again = _clean([Document(id="d", text=out)])
     assert again.edits == []
+
+
+def test_verdict_memo_matches_a_fresh_classifier() -> None:
+    """The classifier remembers verdicts per (line, edge); a warm one must judge every line of
+    real pages exactly as a fresh one."""
+    lines: list[str] = []
+    for sub in ("article-extraction-benchmark/text", "trafilatura-eval/text"):
+        for p in sorted((SHARED / sub).glob("*.txt"))[:60]:
+            lines.extend(ln for ln in p.read_text(encoding="utf-8").splitlines() if ln.strip())
+    if not lines:
+        pytest.skip("../shared/corpora not available")
+    rs = builtin_rules("copyright")
+    warm = CopyrightClassifier(rs)
+    for edge in (True, False):
+        first = [warm.judge(ln, edge=edge) for ln in lines]
+        again = [warm.judge(ln, edge=edge) for ln in lines]
+        cold = [CopyrightClassifier(rs).judge(ln, edge=edge) for ln in lines[:300]]
+        assert first == again and first[:300] == cold
+    assert any(v is not None for v in first)

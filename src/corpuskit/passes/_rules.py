@@ -241,6 +241,9 @@ def assemble(
     return RuleSet(tuple(r for r in seen.values() if r.id not in off), tuple(counter))
 
 
+_LOOKBEHIND = re.compile(r"\(\?<[=!]")
+
+
 # -- combined matching --------------------------------------------------------------------------
 @dataclass
 class LineMatcher:
@@ -254,8 +257,12 @@ class LineMatcher:
 
     rules: tuple[Rule, ...]
     regex: re.Pattern[str] | None = field(init=False)
+    context_free: bool = field(init=False)
+    """Whether a verdict depends only on the line and the one character before it (no rule
+    looks behind), so callers may remember verdicts per line."""
 
     def __post_init__(self) -> None:
+        self.context_free = not any(_LOOKBEHIND.search(r.pattern) for r in self.rules)
         parts = []
         for i, r in enumerate(self.rules):
             inner = f"(?:{r.pattern})" if r.case_sensitive else f"(?i:{r.pattern})"

@@ -53,7 +53,9 @@ __all__ = [
     "FreqState",
     "corpuskit_addhooks",
     "corpuskit_register_passes",
+    "line_template",
     "line_templates",
+    "nonblank_lines",
 ]
 
 SIG_K = 8
@@ -62,6 +64,11 @@ SIG_K = 8
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _T_URL = re.compile(r"(?:https?://|www\.)[^\s]+")
 _T_MAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_AT_TOKEN = re.compile(r"(?<!\S)[^\s@]*@\S*")
+"""A whitespace-delimited token holding an ``@``. Every ``_T_MAIL`` match lies inside one (its
+characters are never whitespace), so substituting inside these tokens only gives the same text
+as substituting over the whole text, without ``_T_MAIL`` trying every position of the text
+(it has no literal prefix, which made it the slowest step of templating)."""
 _T_QUOTE = re.compile(
     "'[^'\\r\\n]{1,80}'|\"[^\"\\r\\n]{1,80}\"|“[^”\\r\\n]{1,80}”|„[^“\\r\\n]{1,80}“"
     "|«[^»\\r\\n]{1,80}»|‘[^’\\r\\n]{1,80}’"
@@ -70,18 +77,69 @@ _T_NUM = re.compile(r"\d+(?:[.,:/-]\d+)*")
 _T_NAME = re.compile(r"(?<=[^\S\r\n])[A-ZÀ-ÖØ-ÞĀ-Ž][^\s<>]*")
 """A capitalised word that does not start its line: a name (or a German noun)."""
 _T_WS = re.compile(r"[^\S\r\n]{2,}|[^\S\r\n ]")
+_ODD_BLANK = re.compile(r"[^\S\r\n ]")
 _TERMINAL = re.compile(r"[.!?:]['\"”’)]*$")
 _PLACEHOLDER = re.compile(r"<[nwqu]>")
 _LITERAL = re.compile(r"[^\W\d_]{2,}")
+_MEMO_MAX = 200_000
+"""Verdicts remembered per pass instance. Chrome recurs across the pages of a site (a third to
+a half of the lines of the real corpora are repeats), so a cache of line verdicts skips most
+regex work; it is cleared when it grows past this many lines, which bounds its memory."""
 
 
 def _key(original: str, template: str) -> str:
     """What a line is counted as: its template, or the exact line when the template is too
     generic (placeholders and fewer than two literal words: "<n> <w> <w>" would make every
     "1 Pck. Vanillepuddingpulver" of a recipe site look like chrome)."""
-    if "<" not in template or len(_LITERAL.findall(_PLACEHOLDER.sub(" ", template))) >= 2:
-        return template
+    return _exact_key(original) if _generic(template) else template
+
+
+def _generic(template: str) -> bool:
+    return "<" in template and len(_LITERAL.findall(_PLACEHOLDER.sub(" ", template))) < 2
+
+
+def _exact_key(original: str) -> str:
     return "=" + " ".join(original.lower().split())
+
+
+_GENERIC = -1
+"""Memo value for a template too generic to count: its key is the exact line (see _key)."""
+
+
+class _KeyHashes:
+    """``_h(_key(original, template))``, remembered per line and per template.
+
+    Why: templating is the cost of the frequency part, and chrome is by definition what recurs:
+    a line seen before (in an earlier page of the site, or in ``scan`` when ``apply`` runs on
+    the same instance) is not templated again. A template recurs more often still, and deciding
+    whether it is too generic costs two regex calls; a generic template's key is the exact line,
+    so that hash is still computed per line. Both memos are cleared past ``_MEMO_MAX`` entries.
+    """
+
+    def __init__(self) -> None:
+        self.memo: dict[str, int] = {}
+        self.lines: dict[str, int] = {}
+
+    def of_line(self, original: str) -> int:
+        """The key hash of one line, templating it only the first time it is seen (a line's
+        template depends on nothing else, see :func:`_normalise`)."""
+        h = self.lines.get(original)
+        if h is None:
+            if len(self.lines) > _MEMO_MAX:
+                self.lines.clear()
+            h = self.lines[original] = self(original, line_template(original))
+        return h
+
+    def __call__(self, original: str, template: str) -> int:
+        memo = self.memo
+        h = memo.get(template)
+        if h is None:
+            if len(memo) > _MEMO_MAX:
+                memo.clear()
+            h = memo[template] = _GENERIC if _generic(template) else _h(template)
+        if h == _GENERIC:
+            return _h(_exact_key(original))
+        return h
 
 
 class BoilerplateOptions(PassOptions):
@@ -152,26 +210,52 @@ def _h(s: str) -> int:
     return int(xxhash.xxh3_64_intdigest(s.encode("utf-8", "surrogatepass")))
 
 
+def _normalise(text: str) -> str:
+    """The template substitutions, over a whole text or one line. None of them matches across
+    a line break, so a line's template does not depend on the lines around it."""
+    t = _T_URL.sub("<u>", text) if ("://" in text or "www." in text) else text
+    if "@" in t:
+        t = _AT_TOKEN.sub(_mail_sub, t)
+    t = _T_QUOTE.sub("<q>", t)
+    t = _T_NAME.sub("<w>", t)
+    t = t.lower()
+    t = _T_NUM.sub("<n>", t)
+    # a run of two or more blanks holds two spaces or another blank character, so without
+    # either the substitution has nothing to do (most texts); skipping it changes nothing
+    if "  " in t or _ODD_BLANK.search(t):
+        t = _T_WS.sub(" ", t)
+    return t
+
+
+def line_template(line: str) -> str:
+    """The template of one line (no line break in it): what :func:`line_templates` gives for
+    that line in any text."""
+    return _normalise(line).strip()
+
+
+def nonblank_lines(text: str) -> list[str]:
+    """The originals of :func:`line_templates` (= the texts of ``doc.lines``), without
+    templating them."""
+    return [o for o in _LINE_BREAK.split(text) if o.strip()]
+
+
 def line_templates(text: str) -> tuple[list[str], list[str]]:
     """(original, template) of every non-blank line, in ``doc.lines`` order.
 
     The substitutions run once over the whole text and never touch a line break, so splitting
     the original and the normalised text at line breaks gives aligned lists.
     """
-    t = _T_URL.sub("<u>", text) if ("://" in text or "www." in text) else text
-    if "@" in t:
-        t = _T_MAIL.sub("<u>", t)
-    t = _T_QUOTE.sub("<q>", t)
-    t = _T_NAME.sub("<w>", t)
-    t = t.lower()
-    t = _T_NUM.sub("<n>", t)
-    t = _T_WS.sub(" ", t)
+    t = _normalise(text)
     originals = _LINE_BREAK.split(text)
     templates = _LINE_BREAK.split(t)
     if len(originals) != len(templates):  # pragma: no cover - guarded by construction
         raise AssertionError("template normalisation changed the line count")
     pairs = [(o, tp.strip()) for o, tp in zip(originals, templates, strict=True) if o.strip()]
     return [o for o, _ in pairs], [tp for _, tp in pairs]
+
+
+def _mail_sub(m: re.Match[str]) -> str:
+    return _T_MAIL.sub("<u>", m.group())
 
 
 def _signature(originals: Sequence[str]) -> int:
@@ -228,6 +312,15 @@ class BoilerplatePass(Pass):
         self._compiled = [(r, r.compiled()) for r in self.ruleset.rules] if o.rules else []
         # no rule can match a line longer than this (about 30 characters a word, generously)
         self._max_chars = 30 * max((r.max_words for r in self.ruleset.rules), default=0)
+        self._memo: dict[tuple[str, str], Rule | None] = {}
+        self._key_hash = _KeyHashes()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled for workers without the line memo (it is only a cache)."""
+        state = self.__dict__.copy()
+        state["_memo"] = {}
+        state["_key_hash"] = _KeyHashes()
+        return state
 
     # -- corpus scope ------------------------------------------------------------------------
     def scan(self, docs: Sequence[Document]) -> FreqState:
@@ -237,11 +330,9 @@ class BoilerplatePass(Pass):
         keys: list[int] = []
         sigs: list[int] = []
         for doc in docs:
-            originals, templates = line_templates(doc.text)
-            uniq = {
-                _h(_key(o, t)) for o, t in zip(originals, templates, strict=True)
-                if len(o) <= limit
-            }
+            originals = nonblank_lines(doc.text)
+            of_line = self._key_hash.of_line
+            uniq = {of_line(o) for o in originals if len(o) <= limit}
             sig = _signature(originals)
             keys.extend(uniq)
             sigs.extend([sig] * len(uniq))
@@ -283,22 +374,39 @@ class BoilerplatePass(Pass):
             return hits
         text_all = doc.text
         limit = self._max_chars
+        memo = self._memo
+        if len(memo) > _MEMO_MAX:
+            memo.clear()
         for i, ln in enumerate(lines):
             if ln.end - ln.start > limit:
                 continue
-            rule = self.matcher.match(text_all, ln.start, ln.end)
-            if rule is None:
-                continue
-            text = ln.text.strip()
-            n = word_count(text)
-            if n <= rule.max_words:
-                hits[i] = rule
-                continue
-            for other, pat in self._compiled:  # a longer-lines rule may also match
-                if n <= other.max_words and pat.fullmatch(text):
-                    hits[i] = other
-                    break
+            # the verdict depends only on the line and the character before it (a rule may
+            # look behind, ``^`` matches only at offset 0), so a recurring line is judged once
+            if not self.matcher.context_free:  # a user rule looks further back
+                got = self._judge(text_all, ln)
+            else:
+                key = (text_all[ln.start - 1] if ln.start else "", ln.text)
+                try:
+                    got = memo[key]
+                except KeyError:
+                    got = memo[key] = self._judge(text_all, ln)
+            if got is not None:
+                hits[i] = got
         return hits
+
+    def _judge(self, text_all: str, ln: Paragraph) -> Rule | None:
+        """The rule that removes this line, or None."""
+        rule = self.matcher.match(text_all, ln.start, ln.end)
+        if rule is None:
+            return None
+        text = ln.text.strip()
+        n = word_count(text)
+        if n <= rule.max_words:
+            return rule
+        for other, pat in self._compiled:  # a longer-lines rule may also match
+            if n <= other.max_words and pat.fullmatch(text):
+                return other
+        return None
 
     def apply(self, doc: Document, ctx: PassContext) -> None:
         plan: FreqPlan | None = ctx.plan if isinstance(ctx.plan, FreqPlan) else None
@@ -325,31 +433,37 @@ class BoilerplatePass(Pass):
         plan: FreqPlan,
     ) -> None:
         o = self.options
-        originals, templates = line_templates(doc.text)
-        if len(originals) != len(lines):  # pragma: no cover - same segmentation rule
-            return
+        originals = [ln.text for ln in lines]  # what line_templates(doc.text) splits off
         n = len(lines)
-        words = [word_count(x) for x in originals]
+        of_line = self._key_hash.of_line
+        frequent = plan.frequent
+        limit = o.max_template_chars
         cand: dict[int, tuple[int, int, str]] = {}
-        for i, (orig, tmpl) in enumerate(zip(originals, templates, strict=True)):
-            if i in hits or len(orig) > o.max_template_chars:
+        for i, orig in enumerate(originals):
+            if i in hits or len(orig) > limit:
                 continue
-            tmpl = _key(orig, tmpl)
-            got = plan.frequent.get(_h(tmpl))
+            got = frequent.get(of_line(orig))
             if got is None:
                 continue
             df, contexts = got
             need = max(2, math.ceil(o.min_contexts * min(df, SIG_K)))
             if contexts >= need:
-                cand[i] = (df, contexts, tmpl)
+                cand[i] = (df, contexts, _key(orig, line_template(orig)))
         if not cand:
             return
+        counted: dict[int, int] = {}
+
+        def words_of(i: int) -> int:  # only the lines looked at, not every line
+            n_words = counted.get(i)
+            if n_words is None:
+                n_words = counted[i] = word_count(originals[i])
+            return n_words
 
         def chrome(i: int) -> bool:
-            return i in hits or (i in cand and words[i] <= o.long_words)
+            return i in hits or (i in cand and words_of(i) <= o.long_words)
 
         def neutral(i: int) -> bool:
-            return words[i] <= o.edge_neutral_words and not _TERMINAL.search(originals[i])
+            return words_of(i) <= o.edge_neutral_words and not _TERMINAL.search(originals[i])
 
         edge: set[int] = set()
         for rng in (range(n), range(n - 1, -1, -1)):
@@ -361,7 +475,7 @@ class BoilerplatePass(Pass):
         for i, (df, contexts, tmpl) in sorted(cand.items()):
             if i in edge:
                 where = "head" if i < n / 2 else "tail"
-            elif words[i] <= o.body_max_words and (
+            elif words_of(i) <= o.body_max_words and (
                 (i > 0 and chrome(i - 1)) or (i + 1 < n and chrome(i + 1))
             ):
                 where = "body"

@@ -49,6 +49,8 @@ _OWNER_WORDS = frozenset((
     "reserved", "since", "unless", "otherwise", "noted", "affiliated", "companies",
     "company", "group", "media", "news", "network", "limited",
 ))
+_MEMO_MAX = 100_000
+"""Line verdicts remembered per classifier before the memo is cleared (bounds its memory)."""
 _MAX_PROSE_WORDS = 3
 """A notice names an owner; a segment with more ordinary lower-case words than this after a
 copyright mark is a sentence that mentions a year ("© 2019 on the sleeve, but the band ..."),
@@ -107,6 +109,7 @@ class CopyrightClassifier:
             if self.rules and all(r.cues for r in self.rules) else None
         )
         self.has_edge = any(r.position == "edge" for r in self.rules)
+        self._memo: dict[tuple[str, bool], Verdict | None] = {}
 
     def candidate_spans(self, text: str) -> list[tuple[int, int]] | None:
         """(start, end) of every line holding a cue, in text order; None means "judge every
@@ -151,7 +154,27 @@ class CopyrightClassifier:
         return n <= 3 or (n <= 8 and not _TERMINAL.search(rest))
 
     def judge(self, line: str, *, edge: bool) -> Verdict | None:
-        """The verdict for one line's text (no line ending), or None to keep it."""
+        """The verdict for one line's text (no line ending), or None to keep it.
+
+        Remembered per line: notices and footers recur across the pages of a site, and the
+        verdict depends on nothing but the line and ``edge``."""
+        key = (line, edge)
+        memo = self._memo
+        try:
+            return memo[key]
+        except KeyError:
+            if len(memo) > _MEMO_MAX:
+                memo.clear()
+            v = memo[key] = self._judge(line, edge)
+            return v
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled for workers without the verdict memo (it is only a cache)."""
+        state = self.__dict__.copy()
+        state["_memo"] = {}
+        return state
+
+    def _judge(self, line: str, edge: bool) -> Verdict | None:
         segs: list[tuple[int, int]] = []
         pos = 0
         for m in _SPLIT.finditer(line):
