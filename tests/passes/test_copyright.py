@@ -266,3 +266,23 @@ def test_verdict_memo_matches_a_fresh_classifier() -> None:
         cold = [CopyrightClassifier(rs).judge(ln, edge=edge) for ln in lines[:300]]
         assert first == again and first[:300] == cold
     assert any(v is not None for v in first)
+
+
+@pytest.mark.parametrize(("line", "kept"), [
+    ("Hello world. Copyright 2019 Reuters. All rights reserved.", "Hello world."),
+    ("It was sunny. © 2020 AP", "It was sunny."),
+    ("2019 Spacenews, Inc. All Rights Reserved", ""),
+    ("Interest-Based Ads. Cookie Policy. © 2020 ABC News. All rights reserved.", ""),
+])
+def test_short_sentence_before_a_notice_is_content(line: str, kept: str) -> None:
+    """A short finished sentence with a lower-case word is prose and survives the notice
+    after it; company names and Title Case link texts go with the notice."""
+    text = f"First paragraph of the story, long enough to be body text.\n\n{line}\n"
+    res = _clean([Document(id="d", text=text)])
+    out = res.documents[0].text
+    assert res.edits, out
+    if kept:
+        assert out.rstrip().endswith(kept)
+    else:
+        assert out.rstrip().endswith("body text.")
+    assert revert_edits(out, res.edits) == text

@@ -95,6 +95,22 @@ class Verdict:
     rules: tuple[str, ...]
 
 
+_COMPANY_ABBREV = frozenset(("inc", "ltd", "llc", "co", "corp", "plc", "gmbh", "ag", "sa", "bv",
+                             "nv", "pty", "srl", "spa", "kg", "oy", "ab", "as"))
+
+
+def _short_sentence(seg: str) -> bool:
+    """Whether a segment of at most three words reads as a sentence: two or more words with
+    letters, one of them lower-case, not ending in a company abbreviation."""
+    words = [w for w in seg.split() if any(c.isalpha() for c in w)]
+    if len(words) < 2:
+        return False
+    last = "".join(c for c in words[-1].lower() if c.isalpha())
+    if last in _COMPANY_ABBREV:
+        return False
+    return any(w[0].islower() for w in words)
+
+
 class CopyrightClassifier:
     """Judges single lines; separate from the pass so the evaluation can call it directly."""
 
@@ -146,12 +162,19 @@ class CopyrightClassifier:
 
     @staticmethod
     def _chrome(seg: str) -> bool:
-        """A segment that is no evidence either way: empty, a URL, a short link text."""
+        """A segment that is no evidence either way: empty, a URL, a short link text.
+
+        A short finished sentence with a lower-case word ("Hello world.") is content: treating
+        it as chrome would delete it with the notice that follows it on the same line. Title
+        Case link texts ("Cookie Policy.") and company names ending in an abbreviation
+        ("Spacenews, Inc.", split there by the sentence splitter) stay chrome."""
         rest = _URL.sub("", seg)
         if not _WORDCHAR.search(rest):
             return True
         n = word_count(rest)
-        return n <= 3 or (n <= 8 and not _TERMINAL.search(rest))
+        if n > 3:
+            return n <= 8 and not _TERMINAL.search(rest)
+        return not (_TERMINAL.search(rest) and _short_sentence(rest))
 
     def judge(self, line: str, *, edge: bool) -> Verdict | None:
         """The verdict for one line's text (no line ending), or None to keep it.
