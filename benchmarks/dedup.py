@@ -188,7 +188,7 @@ def bench_pass(jsonl: Path, jobs: int, nbytes: int, n_par: int) -> dict[str, flo
     workers = tree.stop()
     st = res.report["passes"][0]
     return {"seconds": dt, "par_s": n_par / dt, "mb_s": nbytes / 1e6 / dt,
-            "rules": st["rules"], "timings": res.report.get("timings", {}),
+            "rules": st["rules"], "timings": res.timings or {},
             "driver_peak_rss_mb": peak_rss_mb(),
             "workers_peak_rss_mb": workers}  # type: ignore[dict-item]
 

@@ -272,6 +272,12 @@ def test_report_matches_its_published_schema(
     jsonschema.validate(report, schema)
     timed = Runner(sample_session, cfg(), timings=True).run_path(src, tmp_path / "out2")
     jsonschema.validate(json.loads(timed.report_path.read_text()), schema)
+    # durations live beside the report, which stays byte-identical to the untimed run's
+    assert timed.report_path.read_bytes() == (tmp_path / "out/.corpuskit/report.json").read_bytes()
+    timings = json.loads((tmp_path / "out2/.corpuskit/timings.json").read_text())
+    assert timings == timed.timings and timings["total"] > 0
+    assert timings["execution"]["executor"] == cfg().executor
+    assert not (tmp_path / "out/.corpuskit/timings.json").exists()
 
 
 def test_encoding_detection_follows_the_input_config(tmp_path: Path, make_tree: Any) -> None:

@@ -286,6 +286,9 @@ class RunResult:
     problems: list[Problem]
     outcomes: list[Outcome] | None = None
     changed: list[dict[str, Any]] = field(default_factory=list)
+    timings: dict[str, Any] | None = None
+    """Seconds per phase and pass and the execution settings (``timings.json``), or None
+    when the runner was built with ``timings=False``."""
 
 
 def default_output(input_path: Path) -> Path:
@@ -485,12 +488,15 @@ class Runner:
                 sections.update(part)
         if sections:
             head["sections"] = sections
-        if self.timings:
-            head["timings"] = {
-                **dict(sorted(timing.items())),
-                "execution": self.config.runtime_dict(),
-            }
         return head
+
+    def _timings(self, timing: dict[str, float]) -> dict[str, Any] | None:
+        """Seconds per phase and pass, with the execution settings: the one thing that differs
+        between two runs of the same input and config, so it lives in its own file
+        (``timings.json``) and ``report.json`` stays byte-identical across runs."""
+        if not self.timings:
+            return None
+        return {**dict(sorted(timing.items())), "execution": self.config.runtime_dict()}
 
     # -- entry points -----------------------------------------------------------------------------
     def run_path(
@@ -562,6 +568,7 @@ class Runner:
         timing["total"] = round(time.perf_counter() - t_start, 3)
         timing["jobs"] = float(getattr(executor, "jobs", 1))
         head = self._head(info, results, problems, timing)
+        timings = self._timings(timing)
         record_files = [state_dir / f"records-{sh.index:06d}.jsonl" for sh in shards]
         changed = [r for r in iter_jsonl(record_files) if r["status"] != "unchanged"][:10_000]
         report_path = None
@@ -571,11 +578,11 @@ class Runner:
             if finish is not None:
                 finish(data_dir, shards)
             rdir = (data_dir / REPORT_DIR) if is_dir else (staging / "report")
-            report_path = self._write_reports(rdir, head, record_files, report_dir)
+            report_path = self._write_reports(rdir, head, record_files, report_dir, timings)
             self._commit(staging, data_dir, output, is_dir, input_path)
             report_path = report_location(output, is_dir) / "report.json"
         elif report_dir is not None:
-            report_path = self._write_reports(report_dir, head, record_files, None)
+            report_path = self._write_reports(report_dir, head, record_files, None, timings)
         if tmp is not None:
             tmp.cleanup()
         self.session.pm.hook.corpuskit_run_finished(run=info, report=head)
@@ -588,6 +595,7 @@ class Runner:
             report_path,
             problems,
             changed=changed,
+            timings=timings,
         )
 
     def run_documents(self, docs: Iterable[Document], batch: int = 4096) -> RunResult:
@@ -637,7 +645,8 @@ class Runner:
         head["documents"] = [rec for r in results for rec in (r.records or [])]
         outcomes = [o for r in results for o in (r.outcomes or [])]
         self.session.pm.hook.corpuskit_run_finished(run=info, report=head)
-        return RunResult(head, head["exit_code"], None, None, problems, outcomes)
+        return RunResult(head, head["exit_code"], None, None, problems, outcomes,
+                         timings=self._timings(timing))
 
     # -- helpers ------------------------------------------------------------------------------
     def _format_for(self, input_path: Path) -> str:
@@ -722,8 +731,16 @@ class Runner:
         head: dict[str, Any],
         record_files: Sequence[Path],
         extra: Path | None,
+        timings: dict[str, Any] | None,
     ) -> Path:
         rdir.mkdir(parents=True, exist_ok=True)
+        names = ["report.json", "edits.jsonl"]
+        if timings is not None:
+            atomic_write_bytes(
+                rdir / "timings.json",
+                (json.dumps(timings, sort_keys=True, indent=2) + "\n").encode(),
+            )
+            names.append("timings.json")
         tmp = rdir / ".report.json.tmp"
         with open(tmp, "w", encoding="utf-8", errors="surrogatepass") as fh:
             write_report(fh, head, iter_jsonl(record_files))
@@ -738,8 +755,8 @@ class Runner:
         os.replace(tmp, rdir / "edits.jsonl")
         if extra is not None:
             extra.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(rdir / "report.json", extra / "report.json")
-            shutil.copyfile(rdir / "edits.jsonl", extra / "edits.jsonl")
+            for name in names:
+                shutil.copyfile(rdir / name, extra / name)
         return rdir / "report.json"
 
     @staticmethod

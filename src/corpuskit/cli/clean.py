@@ -152,7 +152,8 @@ def clean_command(
         typer.Option("--report-dir", help="Also write report.json and edits.jsonl here."),
     ] = None,
     no_timings: Annotated[
-        bool, typer.Option("--no-timings", help="Leave timings out of the report.")
+        bool,
+        typer.Option("--no-timings", help="Do not write timings.json (durations, jobs, executor)."),
     ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the report summary as JSON on stdout.")

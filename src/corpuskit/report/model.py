@@ -1,7 +1,8 @@
 """The run report: what report.json holds, built from per-shard results in shard order.
 
-Determinism: keys are sorted, floats appear only under ``timings`` (which ``--no-timings``
-drops), documents are listed in corpus order. Same input and config give the same bytes.
+Determinism: keys are sorted, documents are listed in corpus order, and nothing that depends on
+the machine or the run (durations, executor, job count) is in it: those go to ``timings.json``
+beside it. Same input and config give the same bytes.
 """
 
 from __future__ import annotations
