@@ -389,3 +389,49 @@ def test_rule_looking_behind_the_line_is_judged_in_context() -> None:
     assert not m.context_free
     text = "Menu\nHome\nIntro\nHome\n"
     assert m.match(text, 5, 9) is rule and m.match(text, 16, 20) is None
+
+
+_ADVERSARIAL_SEPS = (" ", " | ", "|", " - ", "-", " / ", "/", " > ", " › ", "›", " » ", ": ",
+                     ". ", ",", " • ", " · ", " via ", " by ", " & ", " (")
+_ADVERSARIAL_FILL = ("a", "A b", "x y z", "1", "AFP", "Getty Images")
+
+
+@pytest.mark.parametrize("kind", ["boilerplate", "copyright"])
+def test_rules_do_not_backtrack_exponentially(kind: str) -> None:
+    """Every built-in rule against long rows of short items that almost match (an example,
+    then 25 separator+item pairs, then a character that makes the match fail). A rule whose
+    items can swallow their own separators makes the regex engine try every split: the
+    breadcrumb rule once hung for minutes on a 190-character menu row. The alarm only turns
+    such a hang into a failure; a normal run of this test takes well under a second."""
+    import re
+    import signal
+
+    line = ("1 | 9 | A | B | C | Salzgitter | E | F | G Beyss H | I | J | haut | L | Bestimmungen"
+            " | Chloe | O | P Tipp klarer | R | S | T | Ü diskutieren V Osób Wendy rangiert Y"
+            " Symon Wohl electores § r1")
+
+    def hung(*_: object) -> None:
+        raise TimeoutError("a rule backtracks exponentially")
+
+    old = signal.signal(signal.SIGALRM, hung)
+    try:
+        for r in builtin_rules(kind).rules:
+            inner = f"(?:{r.pattern})" if r.case_sensitive else f"(?i:{r.pattern})"
+            pat = re.compile(rf"\s*(?:{inner})\s*")
+            signal.alarm(60)
+            pat.fullmatch(line)
+            for ex in (*r.examples[:4], ""):
+                for sep in _ADVERSARIAL_SEPS:
+                    for fill in _ADVERSARIAL_FILL:
+                        for end in ("!", "§ r1", ""):
+                            pat.fullmatch((ex + (sep + fill) * 25 + end)[:300])
+            signal.alarm(0)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def test_menu_row_of_single_letters_is_a_breadcrumb() -> None:
+    row = "A | B | C | Salzgitter | E | F G"
+    res = corpuskit.clean([f"A sentence of body text that stays.\n{row}\n"], passes=["boilerplate"])
+    assert [e.rule for e in res.edits] == ["breadcrumb"]
