@@ -14,6 +14,7 @@ directory also holds each finished shard's results, which is what ``--resume`` r
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import pickle
@@ -286,6 +287,8 @@ class RunResult:
     problems: list[Problem]
     outcomes: list[Outcome] | None = None
     changed: list[dict[str, Any]] = field(default_factory=list)
+    """The first 10,000 changed documents (id, status, the pass of each edit), for summaries;
+    the full records are in the report."""
     timings: dict[str, Any] | None = None
     """Seconds per phase and pass and the execution settings (``timings.json``), or None
     when the runner was built with ``timings=False``."""
@@ -570,7 +573,14 @@ class Runner:
         head = self._head(info, results, problems, timing)
         timings = self._timings(timing)
         record_files = [state_dir / f"records-{sh.index:06d}.jsonl" for sh in shards]
-        changed = [r for r in iter_jsonl(record_files) if r["status"] != "unchanged"][:10_000]
+        # the terminal summary shows a few changed documents: stream the records, never hold
+        # them all (on 1 GB of text the full list took 12 GB)
+        changed = list(itertools.islice(
+            ({"id": r["id"], "status": r["status"],
+              "edits": [{"pass": e["pass"]} for e in r.get("edits", [])]}
+             for r in iter_jsonl(record_files) if r["status"] != "unchanged"),
+            10_000,
+        ))
         report_path = None
         if not dry_run:
             assert data_dir is not None
