@@ -393,3 +393,22 @@ def test_spilled_state_is_on_disk_and_gives_the_same_plan(tmp_path: Path) -> Non
     assert np.array_equal(copy.chunks[0].bands, state.chunks[0].bands)
     assert tight.finalize(state) == ref == tight.finalize(copy)
     assert sum(len(v) for v in ref.values()) > 5
+
+
+def test_repeats_of_a_paragraph_that_loses_its_sentence_go_too() -> None:
+    """demokratiewebstatt.at (trafilatura-eval): the title sentence opens the page, then stands
+    alone three times. The first lone copy loses it to the opening line; its exact repeats
+    used to be left for the paragraph rule, which then kept one, and a second clean removed
+    it. Every lone copy must go in the first run, and the second run must change nothing."""
+    title = "Woher kommt die dicke Luft?"
+    body = ("Eines der großen Probleme, mit denen wir zu kämpfen haben, ist die "
+            "Luftverschmutzung. Aber woher kommt eigentlich die dicke Luft in den Städten?")
+    text = "\n".join([f"{title} - DemokratieWEBstatt.at", "Menü", title, "Thema", title,
+                      body, "Weiter", title, ""])
+    first = corpuskit.clean([text], passes=["dedup"])
+    out = first.documents[0].text
+    assert out.count(title) == 1 and out.startswith(title)
+    assert body in out
+    second = corpuskit.clean([out], passes=["dedup"])
+    assert second.edits == []
+    assert revert_edits(out, first.edits) == text

@@ -20,7 +20,8 @@ output will contain) and ``apply`` compute the same thing.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,8 +96,73 @@ class SentenceSettings:
     near_words: int
 
 
+Unskip = Sequence[AbstractSet[int]]
+"""Per document: paragraph indices the rule must analyse although they repeat an earlier
+paragraph (see :func:`_settle`)."""
+
+
 def analyse(docs: Sequence[Document], st: SentenceSettings) -> list[DocSentences]:
-    """The sentence rule for a batch of documents; equal to :func:`analyse_reference`.
+    """The sentence rule for a batch of documents; equal to :func:`analyse_reference`."""
+    return _settle(docs, st, _analyse_batched)
+
+
+def analyse_reference(docs: Sequence[Document], st: SentenceSettings) -> list[DocSentences]:
+    """The sentence rule, sentence by sentence: the specification :func:`analyse` must equal
+    (kept as the reference the tests compare with; too slow for real prose)."""
+    return _settle(docs, st, _analyse_walk)
+
+
+def _settle(
+    docs: Sequence[Document],
+    st: SentenceSettings,
+    run: Callable[[Sequence[Document], SentenceSettings, Unskip], list[DocSentences]],
+) -> list[DocSentences]:
+    """Run the rule until no repeat paragraph is left behind by the copy it repeats.
+
+    A paragraph that repeats an earlier one (exactly, or as a near pair) is left whole for the
+    paragraph rules. But when that earlier copy loses sentences here (they repeat something
+    before it), the paragraph rules no longer see the two as copies, and the repeat would
+    survive with sentences the document already holds: a second ``clean`` would remove them.
+    Such repeats are analysed too (their sentences then match what the earlier copy matched),
+    and again until nothing more changes. Documents are independent, so only the affected
+    ones are re-run; the sets only grow, so this ends.
+    """
+    unskip: list[set[int]] = [set() for _ in docs]
+    out = run(docs, st, unskip)
+    todo = list(range(len(docs)))
+    while True:
+        grown = [i for i in todo if _left_behind(docs[i], out[i], unskip[i])]
+        if not grown:
+            return out
+        again = run([docs[i] for i in grown], st, [unskip[i] for i in grown])
+        for i, res in zip(grown, again, strict=True):
+            out[i] = res
+        todo = grown
+
+
+def _left_behind(doc: Document, res: DocSentences, unskip: set[int]) -> bool:
+    """Add to ``unskip`` the repeats whose earlier copy loses text; True if any was added."""
+    changed = set(res.emptied) | set(res.canonical)
+    if not changed:
+        return False
+    before = len(unskip)
+    first: dict[str, int] = {}
+    for p, norm in zip(doc.paragraphs, res.norms, strict=True):
+        if not norm:
+            continue
+        a = first.setdefault(norm, p.index)
+        if a != p.index and a in changed:
+            unskip.add(p.index)
+    for a, b in res.near_pairs:
+        if a in changed:
+            unskip.add(b)
+    return len(unskip) > before
+
+
+def _analyse_batched(
+    docs: Sequence[Document], st: SentenceSettings, unskip: Unskip
+) -> list[DocSentences]:
+    """The sentence rule for a batch of documents, batched; equal to :func:`_analyse_walk`.
 
     The reference walks every sentence against an inverted index of the kept ones, in Python.
     But a sentence can only be removed, or a paragraph paired, if the document holds a
@@ -144,6 +210,13 @@ def analyse(docs: Sequence[Document], st: SentenceSettings) -> list[DocSentences
             out[di].near_pairs.append((d.paragraphs[pa].index, d.paragraphs[pb].index))
             skip.add(gb)
     # 2. sentences of the paragraphs the rule looks at
+    pos = 0
+    for di, n in enumerate(counts):
+        if unskip[di]:
+            paras = docs[di].paragraphs
+            skip.difference_update(g for g in range(pos, pos + n)
+                                   if paras[g - pos].index in unskip[di])
+        pos += n
     rows = [g for g in range(len(pnorms)) if g not in skip]
     ptexts = [docs[par_of[g][0]].paragraphs[par_of[g][1]].text for g in rows]
     sent_text: list[str] = []
@@ -248,9 +321,10 @@ def sentence_texts(texts: Sequence[str]) -> list[list[str]]:
     return out
 
 
-def analyse_reference(docs: Sequence[Document], st: SentenceSettings) -> list[DocSentences]:
-    """The sentence rule, sentence by sentence: the specification :func:`analyse` must equal
-    (kept as the reference the tests compare with; too slow for real prose)."""
+def _analyse_walk(
+    docs: Sequence[Document], st: SentenceSettings, unskip: Unskip
+) -> list[DocSentences]:
+    """The sentence rule, sentence by sentence, skipping repeat paragraphs not in ``unskip``."""
     sent_text: list[str] = []
     where: list[tuple[int, int, int, int]] = []  # (doc, paragraph, start, end) doc offsets
     para_norm_src: list[str] = []
@@ -297,7 +371,7 @@ def analyse_reference(docs: Sequence[Document], st: SentenceSettings) -> list[Do
             while si < len(where) and where[si][0] == len(out) and where[si][1] == p.index:
                 spans.append(si)
                 si += 1
-            if skip:
+            if skip and p.index not in unskip[len(out)]:
                 continue
             removed: list[tuple[int, int, float]] = []  # (sentence idx, kept paragraph, sim)
             for k in spans:

@@ -81,6 +81,7 @@ _ODD_BLANK = re.compile(r"[^\S\r\n ]")
 _TERMINAL = re.compile(r"[.!?:]['\"”’)]*$")
 _PLACEHOLDER = re.compile(r"<[nwqu]>")
 _LITERAL = re.compile(r"[^\W\d_]{2,}")
+_LETTER = re.compile(r"[^\W\d_]")
 _MEMO_MAX = 200_000
 """Verdicts remembered per pass instance. Chrome recurs across the pages of a site (a third to
 a half of the lines of the real corpora are repeats), so a cache of line verdicts skips most
@@ -440,7 +441,10 @@ class BoilerplatePass(Pass):
         limit = o.max_template_chars
         cand: dict[int, tuple[int, int, str]] = {}
         for i, orig in enumerate(originals):
-            if i in hits or len(orig) > limit:
+            # a line without a letter ("---", ",", "|-") is a separator or a table cell: its
+            # fate would hang on its neighbours only, which the other passes change, so a
+            # second clean of the output would remove what the first kept; leave them
+            if i in hits or len(orig) > limit or not _LETTER.search(orig):
                 continue
             got = frequent.get(of_line(orig))
             if got is None:
