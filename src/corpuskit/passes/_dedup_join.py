@@ -25,23 +25,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from corpuskit.passes import _shingles as sh
+
 I64 = npt.NDArray[np.int64]
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 F64 = npt.NDArray[np.float64]
 
 _BLOCK = 1 << 20  # set elements per verification block (bounds memory)
-
-
-def segment_index(starts: I64, counts: I64) -> I64:
-    """Concatenated ``range(starts[i], starts[i] + counts[i])``, without a Python loop."""
-    total = int(counts.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    first = np.cumsum(counts) - counts
-    idx = np.arange(total, dtype=np.int64)
-    idx += np.repeat(starts.astype(np.int64) - first, counts)
-    return idx
 
 
 def unique_sets(vals: U32, offsets: I64) -> tuple[U64, I64]:
@@ -81,22 +72,24 @@ def passes(c: Any, n_earlier: Any, n_later: Any, threshold: float) -> Any:
     return ok, sim
 
 
-def shared_counts(keys: U64, off: I64, x: I64, y: I64) -> I64:
-    """``|set x[i] & set y[i]|`` for each pair, on the sorted-unique CSR store of
-    :func:`unique_sets` (values in the low 32 bits), a block of pairs at a time."""
+def shared_counts(vals: Any, off: I64, x: I64, y: I64) -> I64:
+    """``|set x[i] & set y[i]|`` for each pair of a CSR store of sorted unique 32-bit values
+    per set (``vals[off[i]:off[i+1]]``): both sets of a block of pairs are tagged with the pair
+    number, sorted together, and equal neighbours counted; blocks are cut by elements, so
+    memory does not grow with the number of pairs."""
     out = np.zeros(len(x), dtype=np.int64)
-    vals = keys & np.uint64(0xFFFFFFFF)
     lx_all = off[x + 1] - off[x]
     ly_all = off[y + 1] - off[y]
-    per = lx_all + ly_all
+    cum = np.cumsum(lx_all + ly_all)  # elements up to and including each pair
     start = 0
     while start < len(x):
-        stop = start + max(1, int(np.searchsorted(np.cumsum(per[start:]), _BLOCK, "right")))
+        base = int(cum[start - 1]) if start else 0
+        stop = max(start + 1, int(np.searchsorted(cum, base + _BLOCK, "right")))
         bx, by = x[start:stop], y[start:stop]
         lx, ly = lx_all[start:stop], ly_all[start:stop]
         pid = np.arange(len(bx), dtype=np.uint64)
-        kx = (np.repeat(pid, lx) << np.uint64(32)) | vals[segment_index(off[bx], lx)]
-        ky = (np.repeat(pid, ly) << np.uint64(32)) | vals[segment_index(off[by], ly)]
+        kx = (np.repeat(pid, lx) << np.uint64(32)) | vals[sh.segment_index(off[bx], lx)]
+        ky = (np.repeat(pid, ly) << np.uint64(32)) | vals[sh.segment_index(off[by], ly)]
         k = np.concatenate((kx, ky))
         k.sort()
         eq = k[1:] == k[:-1]
@@ -139,7 +132,7 @@ def similar_pairs(vals: U32, offsets: I64, group: I64, threshold: float
     new_run[1:] = t_sel[1:] != t_sel[:-1]
     run_start = np.maximum.accumulate(np.where(new_run, np.arange(len(t_sel)), 0))
     before = np.arange(len(t_sel), dtype=np.int64) - run_start  # earlier members of the run
-    left = s_sel[segment_index(run_start, before)]
+    left = s_sel[sh.segment_index(run_start, before)]
     right = np.repeat(s_sel, before)
     if len(left) == 0:
         return empty
@@ -149,7 +142,7 @@ def similar_pairs(vals: U32, offsets: I64, group: I64, threshold: float
     nl, nr = sizes[left], sizes[right]
     fit = np.minimum(nl, nr) >= _min_shared(np.maximum(nl, nr), threshold)
     left, right = left[fit], right[fit]
-    c = shared_counts(keys, off, left, right)
+    c = shared_counts(keys & np.uint64(0xFFFFFFFF), off, left, right)
     ok, sim = passes(c, sizes[left], sizes[right], threshold)
     left, right, sim = left[ok], right[ok], sim[ok]
     o3 = np.lexsort((left, right))

@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from corpuskit.passes import _dedup_join as jn
+from corpuskit.passes import _shingles as sh
 from corpuskit.passes._dedup_state import Chunk, DedupState
 
 Arr = npt.NDArray[Any]
@@ -265,7 +267,7 @@ class _Decider:
             off = np.asarray(c.sh_off)
             li = node_local[nodes[sel]]
             starts, counts = off[li], off[li + 1] - off[li]
-            vals.append(np.asarray(c.sh_val)[_segment_index(starts, counts)])
+            vals.append(np.asarray(c.sh_val)[sh.segment_index(starts, counts)])
             lens[sel] = counts
             order_parts.append(sel)
         # vals are grouped by chunk; re-order them to node order
@@ -276,7 +278,7 @@ class _Decider:
         pos_of = np.empty(len(nodes), dtype=np.int64)
         pos_of[sel_all] = np.arange(len(sel_all))
         src_start = grouped_off[pos_of]
-        out_vals = store[_segment_index(src_start, lens)]
+        out_vals = store[sh.segment_index(src_start, lens)]
         out_off = np.concatenate(([0], np.cumsum(lens))).astype(np.int64)
         return out_vals, out_off
 
@@ -338,36 +340,12 @@ class _Decider:
         return len(pairs)
 
 
-def _segment_index(starts: Arr, counts: Arr) -> Arr:
-    total = int(counts.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    first = np.cumsum(counts) - counts
-    idx = np.arange(total, dtype=np.int64)
-    idx += np.repeat(starts.astype(np.int64) - first, counts)
-    return idx
-
-
-def jaccard_pairs(vals: Arr, off: Arr, x: Arr, y: Arr, block: int = 65536) -> Arr:
-    """Exact Jaccard of the sets ``x[i]`` and ``y[i]`` of a CSR store of sorted unique values,
-    vectorised: both sets of a block of pairs are tagged with the pair number, sorted together,
-    and equal neighbours counted (memory grows with the block, not with the number of pairs)."""
-    out = np.empty(len(x), dtype=np.float64)
-    for s0 in range(0, len(x), block):
-        bx, by = x[s0 : s0 + block], y[s0 : s0 + block]
-        k = len(bx)
-        lx = off[bx + 1] - off[bx]
-        ly = off[by + 1] - off[by]
-        vx = vals[_segment_index(off[bx], lx)].astype(np.uint64)
-        vy = vals[_segment_index(off[by], ly)].astype(np.uint64)
-        pid = np.arange(k, dtype=np.uint64)
-        keys = np.concatenate(((np.repeat(pid, lx) << np.uint64(32)) | vx,
-                               (np.repeat(pid, ly) << np.uint64(32)) | vy))
-        keys.sort()
-        eq = keys[1:] == keys[:-1]
-        inter = np.bincount((keys[1:][eq] >> np.uint64(32)).astype(np.int64), minlength=k)
-        union = lx + ly - inter
-        out[s0 : s0 + k] = np.where(union > 0, inter / np.maximum(union, 1), 1.0)
+def jaccard_pairs(vals: Arr, off: Arr, x: Arr, y: Arr) -> Arr:
+    """Exact Jaccard of the sets ``x[i]`` and ``y[i]`` of a CSR store of sorted unique values
+    (:func:`._dedup_join.shared_counts` does the vectorised intersection)."""
+    inter = jn.shared_counts(vals, off, x, y)
+    union = (off[x + 1] - off[x]) + (off[y + 1] - off[y]) - inter
+    out: Arr = np.where(union > 0, inter / np.maximum(union, 1), 1.0)
     return out
 
 

@@ -177,14 +177,15 @@ def _window_sum(vals: U64, n: int) -> U64:
     return acc
 
 
-def _segment_index(starts: I64, counts: I64) -> I64:
-    """Concatenated ``range(starts[i], starts[i] + counts[i])`` for every i, without a loop."""
+def segment_index(starts: I64, counts: I64) -> I64:
+    """Concatenated ``range(starts[i], starts[i] + counts[i])`` for every i, without a loop
+    (gathers the members of many CSR segments at once)."""
     total = int(counts.sum())
     if total == 0:
         return np.zeros(0, dtype=np.int64)
     seg_first = np.cumsum(counts) - counts
     idx = np.arange(total, dtype=np.int64)
-    idx += np.repeat(starts - seg_first, counts)
+    idx += np.repeat(starts.astype(np.int64) - seg_first, counts)
     return idx
 
 
@@ -206,7 +207,7 @@ def _char_batch(texts: Sequence[str], n: int) -> tuple[U32, I64]:
     starts = np.cumsum(lengths + (n - 1)) - (lengths + (n - 1))
     counts = np.where(lengths > 0, np.maximum(lengths - n + 1, 1), 0)
     sums = _window_sum(cps, n)
-    h = _finish(sums[_segment_index(starts, counts)])
+    h = _finish(sums[segment_index(starts, counts)])
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     return h, offsets
@@ -262,10 +263,10 @@ def _word_batch(texts: Sequence[str], n: int) -> tuple[U32, I64]:
     total = int(padded_len.sum())
     vals = np.zeros(total + n, dtype=np.uint64)
     pstarts = np.cumsum(padded_len) - padded_len
-    vals[_segment_index(pstarts, words_per)] = wh
+    vals[segment_index(pstarts, words_per)] = wh
     counts = np.where(words_per > 0, np.maximum(words_per - n + 1, 1), 0)
     sums = _window_sum(vals, n)
-    h = _finish(sums[_segment_index(pstarts, counts)])
+    h = _finish(sums[segment_index(pstarts, counts)])
     offsets = np.zeros(k + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     return h, offsets
