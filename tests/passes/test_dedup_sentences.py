@@ -99,3 +99,24 @@ def test_similar_pairs_equals_brute_force(sets: list[list[int]], t: float, group
             if not c < t * len(b) and c / (len(a) + len(b) - c) >= t:
                 want.append((i, j, c / (len(a) + len(b) - c)))
     assert list(zip(li.tolist(), ri.tolist(), sim.tolist(), strict=True)) == want
+
+
+def test_copies_of_a_sentence_enter_the_near_join_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A paragraph holding one sentence 500 times must not pair it with itself 500^2 times:
+    only first occurrences are joined, and the result is still the reference's."""
+    sizes: list[int] = []
+    real = jn.similar_pairs_either
+
+    def spy(vals, offsets, group, threshold):  # type: ignore[no-untyped-def]
+        sizes.append(len(offsets) - 1)
+        return real(vals, offsets, group, threshold)
+
+    monkeypatch.setattr(jn, "similar_pairs_either", spy)
+    same = "The quick brown fox jumps over the lazy dog again and again today."
+    near = "The quick brown fox jumps over the lazy dog again and again tonight."
+    text = " ".join([same] * 250 + [near] + [same] * 250) + "\n\nAnother paragraph here.\n"
+    ss = SentenceSettings(sh.Normalization(), "word", 2, 0.6, 4, 8)
+    got = analyse(_docs([text]), ss)
+    assert max(sizes) <= 2
+    assert got == analyse_reference(_docs([text]), ss)
+    assert got[0].canonical and same in next(iter(got[0].canonical.values()))

@@ -31,6 +31,7 @@ I64 = npt.NDArray[np.int64]
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 F64 = npt.NDArray[np.float64]
+BoolArr = npt.NDArray[np.bool_]
 
 _BLOCK = 1 << 20  # set elements per verification block (bounds memory)
 
@@ -107,8 +108,20 @@ def similar_pairs(vals: U32, offsets: I64, group: I64, threshold: float
     ``vals[offsets[i]:offsets[i+1]]`` are set i's shingle hashes (repeats allowed; every set
     must be non-empty); ``group[i]`` its group (non-decreasing is not required).
     """
+    left, right, sim, fwd, _rev = similar_pairs_either(vals, offsets, group, threshold)
+    return left[fwd], right[fwd], sim[fwd]
+
+
+def similar_pairs_either(vals: U32, offsets: I64, group: I64, threshold: float
+                         ) -> tuple[I64, I64, F64, BoolArr, BoolArr]:
+    """Like :func:`similar_pairs`, for pairs that pass the test in either role:
+    ``(i, j, similarity, passes with j later, passes with i later)``, sorted by (j, i).
+
+    The test is not quite symmetric in floats (``not c < t*|later|``); a caller that compares
+    later copies of set i with set j needs the second flag."""
     n = len(offsets) - 1
-    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
+    no = np.zeros(0, bool)
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64), no, no)
     if n < 2:
         return empty
     keys, off = unique_sets(vals, offsets)
@@ -136,14 +149,17 @@ def similar_pairs(vals: U32, offsets: I64, group: I64, threshold: float
     right = np.repeat(s_sel, before)
     if len(left) == 0:
         return empty
-    pair = np.unique(left * n + right)
+    pair = np.sort(left * n + right)  # sort-based unique: faster here than np.unique's hash
+    pair = pair[np.concatenate(([True], pair[1:] != pair[:-1]))]
     left, right = pair // n, pair % n
     # length filter (sound: c <= min size and c >= the bound of the larger set)
     nl, nr = sizes[left], sizes[right]
     fit = np.minimum(nl, nr) >= _min_shared(np.maximum(nl, nr), threshold)
     left, right = left[fit], right[fit]
     c = shared_counts(keys & np.uint64(0xFFFFFFFF), off, left, right)
-    ok, sim = passes(c, sizes[left], sizes[right], threshold)
-    left, right, sim = left[ok], right[ok], sim[ok]
+    fwd, sim = passes(c, sizes[left], sizes[right], threshold)
+    rev, _sim = passes(c, sizes[right], sizes[left], threshold)
+    ok = fwd | rev
+    left, right, sim, fwd, rev = left[ok], right[ok], sim[ok], fwd[ok], rev[ok]
     o3 = np.lexsort((left, right))
-    return left[o3], right[o3], sim[o3]
+    return left[o3], right[o3], sim[o3], fwd[o3], rev[o3]

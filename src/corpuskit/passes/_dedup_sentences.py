@@ -243,18 +243,31 @@ def _analyse_batched(
         if j != k:
             involved.add(j)
             involved.add(k)
-        if w >= near_w:
+        elif w >= near_w:
             near_items.append(k)
-    partners: dict[int, list[tuple[int, float]]] = {}
+    # Near pairs are joined between first occurrences only: a sentence repeated n times would
+    # otherwise pair with itself n^2 times. The walk keeps a text at most once, at its first
+    # occurrence (a later copy hits the exact rule or, if the first was removed, is removed
+    # too), so the partners a copy can be removed against are the first occurrences of the
+    # texts near it, in either role of the pair, that come before the copy.
+    rep_partners: dict[int, list[tuple[int, float]]] = {}
     if len(near_items) > 1:
         h, off = sh.shingle_batch([norms[k] for k in near_items], st.kind, st.size)
         grp = np.array([par_of[sent_row[k]][0] for k in near_items], np.int64)
-        li, ri, sim = jn.similar_pairs(h, off, grp, st.threshold)
-        for x, y, v in zip(li.tolist(), ri.tolist(), sim.tolist(), strict=True):
+        li, ri, sim, fwd, rev = jn.similar_pairs_either(h, off, grp, st.threshold)
+        for x, y, v, f, r in zip(li.tolist(), ri.tolist(), sim.tolist(), fwd.tolist(),
+                                 rev.tolist(), strict=True):
             ka, kb = near_items[x], near_items[y]
             involved.add(ka)
             involved.add(kb)
-            partners.setdefault(kb, []).append((ka, v))
+            if f:
+                rep_partners.setdefault(kb, []).append((ka, v))
+            if r:  # later copies of ka against kb
+                rep_partners.setdefault(ka, []).append((kb, v))
+
+    def partners(k: int) -> list[tuple[int, float]]:
+        rep = first_of[(par_of[sent_row[k]][0], norms[k])]
+        return sorted((ka, v) for ka, v in rep_partners.get(rep, ()) if ka < k)
     if not involved:
         return out
     # 4. the reference's walk, over the sentences with a partner, in document order
@@ -275,7 +288,7 @@ def _analyse_batched(
                 continue
             if words[k] >= near_w:
                 best: tuple[int, float] | None = None
-                for ka, v in partners.get(k, ()):
+                for ka, v in partners(k):
                     if ka in kept_near and (best is None or v > best[1]):
                         best = (ka, v)
                 if best is not None:
