@@ -378,12 +378,13 @@ class BoilerplatePass(Pass):
         memo = self._memo
         if len(memo) > _MEMO_MAX:
             memo.clear()
+        # without look-behinds a verdict depends only on the line and the character before it
+        # (``\b`` sees it, ``^`` matches only at offset 0), so a recurring line is judged once
+        remember = self.matcher.context_free
         for i, ln in enumerate(lines):
             if ln.end - ln.start > limit:
                 continue
-            # the verdict depends only on the line and the character before it (a rule may
-            # look behind, ``^`` matches only at offset 0), so a recurring line is judged once
-            if not self.matcher.context_free:  # a user rule looks further back
+            if not remember:  # a user rule looks behind the line
                 got = self._judge(text_all, ln)
             else:
                 key = (text_all[ln.start - 1] if ln.start else "", ln.text)
