@@ -8,7 +8,7 @@ text it removed).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -170,12 +170,34 @@ class Document:
 
         See :func:`corpuskit.segment.split_paragraphs` for the exact rule.
         """
-        return _to_paragraphs(self.text, split_paragraphs(self.text, self.segmentation))
+        return _to_paragraphs(self.text, self.paragraph_spans)
 
     @cached_property
     def lines(self) -> tuple[Paragraph, ...]:
         """Every non-blank line, for passes that work line by line (boilerplate, copyright)."""
-        return _to_paragraphs(self.text, split_lines(self.text))
+        return _to_paragraphs(self.text, self.line_spans)
+
+    @cached_property
+    def paragraph_spans(self) -> tuple[Span, ...]:
+        """``(start, end)`` of each of :attr:`paragraphs`, without building them.
+
+        Why both: a :class:`Paragraph` per unit costs more than finding the units, and a pass
+        that only looks at a few of them (a rule pass judging the lines a cue occurs in) or
+        only needs offsets (edit resolution) should not pay for every one."""
+        return tuple(split_paragraphs(self.text, self.segmentation, self.line_spans))
+
+    @cached_property
+    def line_spans(self) -> tuple[Span, ...]:
+        """``(start, end)`` of each of :attr:`lines`, without building them."""
+        return tuple(split_lines(self.text))
+
+    def line(self, index: int) -> Paragraph:
+        """``lines[index]``, built alone when :attr:`lines` has not been built."""
+        built = self.__dict__.get("lines")
+        if built is not None:
+            return built[index]  # type: ignore[no-any-return]
+        s, e = self.line_spans[index]
+        return Paragraph(index, s, e, self.text[s:e])
 
     def with_text(self, text: str) -> Document:
         """A copy with new text (the runner uses it between passes)."""
@@ -189,5 +211,5 @@ class Document:
         )
 
 
-def _to_paragraphs(text: str, spans: list[Span]) -> tuple[Paragraph, ...]:
+def _to_paragraphs(text: str, spans: Sequence[Span]) -> tuple[Paragraph, ...]:
     return tuple(Paragraph(i, s, e, text[s:e]) for i, (s, e) in enumerate(spans))

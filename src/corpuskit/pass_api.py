@@ -148,13 +148,14 @@ class PassContext:
         for unit_kind, chosen in self._deletions.items():
             if not chosen:
                 continue
-            units = self.doc.paragraphs if unit_kind == "paragraphs" else self.doc.lines
-            spans = deletion_spans([(u.start, u.end) for u in units], chosen, self.doc.text)
+            units = (self.doc.paragraph_spans if unit_kind == "paragraphs"
+                     else self.doc.line_spans)
+            spans = deletion_spans(units, chosen, self.doc.text)
             for idx, (s, e) in spans.items():
                 rule, reason, detail = chosen[idx]
                 out.append(
                     self._edit("delete", s, e, "", rule, reason, detail, self._paragraph_at(
-                        units[idx].start))
+                        units[idx][0]))
                 )
         out.sort(key=lambda ed: (ed.start, ed.end))
         for a, b in itertools.pairwise(out):
@@ -192,10 +193,10 @@ class PassContext:
 
     def _paragraph_at(self, offset: int) -> int | None:
         """Index of the paragraph holding ``offset`` (or the next one after a separator)."""
+        paras = self.doc.paragraph_spans
         if self._starts is None:
-            self._starts = [p.start for p in self.doc.paragraphs]
-        paras = self.doc.paragraphs
+            self._starts = [s for s, _e in paras]
         i = bisect.bisect_right(self._starts, offset) - 1
-        if i >= 0 and offset <= paras[i].end:
+        if i >= 0 and offset <= paras[i][1]:
             return i
         return i + 1 if i + 1 < len(paras) else None

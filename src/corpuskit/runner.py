@@ -234,7 +234,7 @@ def write_shard(ctx: PhaseContext, shard: ShardItem) -> ShardResult:
             enc = o.original.source.encoding
             tot.encodings[enc] = tot.encodings.get(enc, 0) + 1
             tot.bytes_in += len(o.original.text.encode("utf-8", "surrogatepass"))
-            tot.paragraphs_in += len(o.original.paragraphs)
+            tot.paragraphs_in += len(o.original.paragraph_spans)
             res.problems.extend(o.problems)
             if o.edits:
                 tot.documents_changed += 1
@@ -243,7 +243,7 @@ def write_shard(ctx: PhaseContext, shard: ShardItem) -> ShardResult:
             else:
                 tot.documents_out += 1
                 tot.bytes_out += len(o.doc.text.encode("utf-8", "surrogatepass"))
-                tot.paragraphs_out += len(o.doc.paragraphs)
+                tot.paragraphs_out += len(o.doc.paragraph_spans)
                 if writer is not None:
                     writer.write(o.doc)
             rec = document_record(o, mode)

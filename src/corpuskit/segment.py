@@ -6,14 +6,18 @@ comes out exactly as it went in, line endings and trailing newline included.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterable, Sequence
+from itertools import accumulate, compress, count
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from corpuskit.model import Edit
 
 Span = tuple[int, int]
+_PLUS_ONE = (1).__add__
+_NOT_ONE = (1).__ne__
 
 # A line ending is \r\n, \n or \r. Content spans exclude it.
 _LINE = re.compile(r"[^\r\n]*")
@@ -50,6 +54,15 @@ def line_spans(text: str) -> list[Span]:
 
 def split_lines(text: str) -> list[Span]:
     """Spans of the non-blank lines (whitespace-only lines count as blank)."""
+    if "\r" not in text:
+        # the common case, with every loop in C (map/accumulate/compress), since the line
+        # passes segment every document: a line is kept when it is non-empty xor all blank
+        parts = text.split("\n")
+        lens = list(map(len, parts))
+        ends = list(accumulate(map(_PLUS_ONE, lens), initial=-1))
+        del ends[0]
+        keep = map(operator.xor, map(bool, parts), map(str.isspace, parts))
+        return list(compress(zip(map(operator.sub, ends, lens), ends, strict=True), keep))
     return [(s, e) for s, e in line_spans(text) if e > s and not text[s:e].isspace()]
 
 
@@ -72,7 +85,11 @@ def _looks_hard_wrapped(text: str, block: Sequence[Span]) -> bool:
     return sentence_ends * 2 < len(block) - 1
 
 
-def split_paragraphs(text: str, mode: Literal["auto", "blocks", "lines"] = "auto") -> list[Span]:
+def split_paragraphs(
+    text: str,
+    mode: Literal["auto", "blocks", "lines"] = "auto",
+    lines: Sequence[Span] | None = None,
+) -> list[Span]:
     """Paragraph spans.
 
     - ``blocks``: blank-line separated blocks.
@@ -82,10 +99,15 @@ def split_paragraphs(text: str, mode: Literal["auto", "blocks", "lines"] = "auto
       one paragraph per line, a book gets its wrapped paragraphs, and a page whose header is
       blank-line separated but whose body is one paragraph per line (the news-diff seed) gets both
       right.
+
+    ``lines``: ``split_lines(text)`` when the caller has it already.
     """
-    lines = split_lines(text)
+    if lines is None:
+        lines = split_lines(text)
     if mode == "lines":
-        return lines
+        return list(lines)
+    if "\r" not in text and mode == "auto" and lines:
+        return _split_blocks_lf(text, lines)
     blocks: list[list[Span]] = []
     prev_end = -2
     for s, e in lines:
@@ -102,6 +124,26 @@ def split_paragraphs(text: str, mode: Literal["auto", "blocks", "lines"] = "auto
             out.append(block[0])
         elif mode == "blocks" or _looks_hard_wrapped(text, block):
             out.append((block[0][0], block[-1][1]))
+        else:
+            out.extend(block)
+    return out
+
+
+def _split_blocks_lf(text: str, lines: Sequence[Span]) -> list[Span]:
+    """``split_paragraphs(text, "auto", lines)`` for a text without ``\r``: the blank-line
+    boundaries are found with C loops, so only blocks of several lines cost Python time."""
+    starts = [s for s, _e in lines]
+    ends = [e for _s, e in lines]
+    # a block starts at line 0 and wherever more than one "\n" precedes a line
+    firsts = [0, *compress(count(1), map(_NOT_ONE, map(operator.sub, starts[1:], ends[:-1])))]
+    out: list[Span] = []
+    for a, b in zip(firsts, [*firsts[1:], len(lines)], strict=True):
+        if b - a == 1:
+            out.append(lines[a])
+            continue
+        block = lines[a:b]
+        if _looks_hard_wrapped(text, block):
+            out.append((starts[a], ends[b - 1]))
         else:
             out.extend(block)
     return out

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import sys
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -23,6 +24,7 @@ from typing import Any, Literal
 import pluggy
 
 from corpuskit.errors import ConfigError
+from corpuskit.passes._cues import CueFinder, fold, required_substrings
 from corpuskit.plugin_api import hookimpl
 
 if sys.version_info >= (3, 11):
@@ -261,13 +263,96 @@ class LineMatcher:
     """Whether a verdict depends only on the line and the one character before it (no rule
     looks behind), so callers may remember verdicts per line."""
 
+    cue_finder: CueFinder = field(init=False)
+    uncued: int = field(init=False)
+    """Bit mask of the rules with no cues (they are tried on every line)."""
+
     def __post_init__(self) -> None:
         self.context_free = not any(_LOOKBEHIND.search(r.pattern) for r in self.rules)
         parts = []
+        self._line_regexes: list[re.Pattern[str]] = []
         for i, r in enumerate(self.rules):
             inner = f"(?:{r.pattern})" if r.case_sensitive else f"(?i:{r.pattern})"
             parts.append(f"(?P<r{i}>{inner})")
+            self._line_regexes.append(re.compile(rf"\s*{inner}\s*"))
         self.regex = re.compile(rf"\s*(?:{'|'.join(parts)})\s*") if parts else None
+        cues: dict[str, int] = {}
+        self.uncued = 0
+        for i, r in enumerate(self.rules):
+            need = required_substrings(r.pattern, 0 if r.case_sensitive else re.IGNORECASE)
+            if need is None:
+                self.uncued |= 1 << i
+                continue
+            for c in need:
+                cues[c] = cues.get(c, 0) | 1 << i
+        self.cue_finder = CueFinder(cues)
+        self._limits: dict[int, int] = {}
+
+    def _limit(self, mask: int) -> int:
+        """The largest ``max_words`` of the rules in ``mask``."""
+        got = self._limits.get(mask)
+        if got is None:
+            got = self._limits[mask] = max(
+                (r.max_words for i, r in enumerate(self.rules) if mask >> i & 1), default=-1)
+        return got
+
+    def lines_to_judge(
+        self, text: str, spans: Sequence[tuple[int, int]]
+    ) -> list[tuple[int, int]]:
+        """``(index, rules)`` of the lines of ``text`` (``spans``, ascending) that some rule
+        could remove, ``rules`` being the bit mask of the rules that could.
+
+        A rule removes a line only if the line holds one of the rule's required substrings
+        (its cues, :mod:`corpuskit.passes._cues`) and has at most ``max_words`` words, so the
+        other lines and rules need no regex. Judging every line with every rule gives the same
+        verdicts, slower."""
+        if self.regex is None or not spans:
+            return []
+        everything = (1 << len(self.rules)) - 1
+        folded = fold(text)
+        masks: dict[int, int] = {}
+        if folded is None:
+            masks = dict.fromkeys(range(len(spans)), everything)
+        else:
+            starts = [s for s, _e in spans]
+            get = masks.get
+            for last, (n, rules) in self.cue_finder.iter_raw(folded):
+                i = bisect_right(starts, last - n + 1) - 1
+                if i >= 0 and last < spans[i][1]:
+                    masks[i] = get(i, 0) | rules
+            if self.uncued:
+                masks = {i: get(i, 0) | self.uncued for i in range(len(spans))}
+        out = []
+        limit = self._limit
+        for i, mask in sorted(masks.items()):
+            s, e = spans[i]
+            lim = limit(mask)
+            # a line of L characters has at most (L + 1) // 2 words: count only longer ones
+            if (e - s + 1) // 2 <= lim or word_count(text[s:e]) <= lim:
+                out.append((i, mask))
+        return out
+
+    def judge(self, text: str, start: int, end: int, rules: int = -1) -> Rule | None:
+        """The rule (among the bit mask ``rules``; -1: all) that removes the line
+        ``text[start:end]``: the first in file order that matches it, if the line has no more
+        than that rule's ``max_words`` words, else the first matching one it is short enough
+        for; None if no rule removes it."""
+        first: Rule | None = None
+        regexes = self._line_regexes
+        for i, r in enumerate(self.rules):
+            if rules >> i & 1 and regexes[i].fullmatch(text, start, end):
+                first = r
+                break
+        if first is None:
+            return None
+        line = text[start:end].strip()
+        n = word_count(line)
+        if n <= first.max_words:
+            return first
+        for i, r in enumerate(self.rules):  # a longer-lines rule may also match
+            if rules >> i & 1 and n <= r.max_words and regexes[i].fullmatch(line):
+                return r
+        return None
 
     def match(self, text: str, start: int, end: int) -> Rule | None:
         """The first rule matching the whole of ``text[start:end]`` (one line), or None."""

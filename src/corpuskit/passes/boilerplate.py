@@ -42,7 +42,7 @@ import numpy as np
 import xxhash
 from pydantic import Field
 
-from corpuskit.model import Document, Paragraph
+from corpuskit.model import Document
 from corpuskit.pass_api import Pass, PassContext, PassOptions
 from corpuskit.passes._rules import LineMatcher, Rule, assemble, corpuskit_addhooks, word_count
 from corpuskit.plugin_api import hookimpl
@@ -369,7 +369,7 @@ class BoilerplatePass(Pass):
         return FreqPlan(state.docs, threshold, frequent)
 
     # -- per document --------------------------------------------------------------------------
-    def _rule_hits(self, doc: Document, lines: Sequence[Paragraph]) -> dict[int, Rule]:
+    def _rule_hits(self, doc: Document, spans: Sequence[tuple[int, int]]) -> dict[int, Rule]:
         hits: dict[int, Rule] = {}
         if not self._compiled:
             return hits
@@ -381,62 +381,51 @@ class BoilerplatePass(Pass):
         # without look-behinds a verdict depends only on the line and the character before it
         # (``\b`` sees it, ``^`` matches only at offset 0), so a recurring line is judged once
         remember = self.matcher.context_free
-        for i, ln in enumerate(lines):
-            if ln.end - ln.start > limit:
+        judge = self.matcher.judge
+        for i, rules in self.matcher.lines_to_judge(text_all, spans):
+            s, e = spans[i]
+            if e - s > limit:
                 continue
             if not remember:  # a user rule looks behind the line
-                got = self._judge(text_all, ln)
+                got = judge(text_all, s, e, rules)
             else:
-                key = (text_all[ln.start - 1] if ln.start else "", ln.text)
+                key = (text_all[s - 1] if s else "", text_all[s:e])
                 try:
                     got = memo[key]
                 except KeyError:
-                    got = memo[key] = self._judge(text_all, ln)
+                    got = memo[key] = judge(text_all, s, e, rules)
             if got is not None:
                 hits[i] = got
         return hits
-
-    def _judge(self, text_all: str, ln: Paragraph) -> Rule | None:
-        """The rule that removes this line, or None."""
-        rule = self.matcher.match(text_all, ln.start, ln.end)
-        if rule is None:
-            return None
-        text = ln.text.strip()
-        n = word_count(text)
-        if n <= rule.max_words:
-            return rule
-        for other, pat in self._compiled:  # a longer-lines rule may also match
-            if n <= other.max_words and pat.fullmatch(text):
-                return other
-        return None
 
     def apply(self, doc: Document, ctx: PassContext) -> None:
         plan: FreqPlan | None = ctx.plan if isinstance(ctx.plan, FreqPlan) else None
         use_freq = plan is not None and bool(plan.frequent) and self.options.frequency
         if not self._compiled and not use_freq:
             return
-        lines = doc.lines
-        if not lines:
+        spans = doc.line_spans
+        if not spans:
             return
-        hits = self._rule_hits(doc, lines)
+        hits = self._rule_hits(doc, spans)
         for i, rule in hits.items():
-            ctx.delete_line(lines[i], rule=rule.id, reason=f"boilerplate rule: {rule.description}",
-                            category=rule.category)
+            ctx.delete_line(doc.line(i), rule=rule.id,
+                            reason=f"boilerplate rule: {rule.description}", category=rule.category)
         if use_freq:
             assert plan is not None
-            self._apply_frequency(doc, ctx, lines, hits, plan)
+            self._apply_frequency(doc, ctx, spans, hits, plan)
 
     def _apply_frequency(
         self,
         doc: Document,
         ctx: PassContext,
-        lines: Sequence[Paragraph],
+        spans: Sequence[tuple[int, int]],
         hits: dict[int, Rule],
         plan: FreqPlan,
     ) -> None:
         o = self.options
-        originals = [ln.text for ln in lines]  # what line_templates(doc.text) splits off
-        n = len(lines)
+        text = doc.text
+        originals = [text[s:e] for s, e in spans]  # what line_templates(doc.text) splits off
+        n = len(spans)
         of_line = self._key_hash.of_line
         frequent = plan.frequent
         limit = o.max_template_chars
@@ -488,7 +477,7 @@ class BoilerplatePass(Pass):
                 ctx.count("recurring_kept")
                 continue
             ctx.delete_line(
-                lines[i], rule="recurring-line",
+                doc.line(i), rule="recurring-line",
                 reason=f"line template recurs in {df} of {plan.docs} documents",
                 template=tmpl, doc_frequency=df, documents=plan.docs, contexts=contexts,
                 position=where,

@@ -18,6 +18,7 @@ lines that survive, and decisions are repeated until stable, so a second run fin
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from pydantic import Field
 
 from corpuskit.model import Document
 from corpuskit.pass_api import Pass, PassContext, PassOptions
+from corpuskit.passes._cues import CueFinder, fold
 from corpuskit.passes._rules import Rule, RuleSet, assemble, corpuskit_addhooks, word_count
 from corpuskit.plugin_api import hookimpl
 
@@ -124,28 +126,28 @@ class CopyrightClassifier:
             tuple(sorted({c for r in self.rules for c in r.cues}))
             if self.rules and all(r.cues for r in self.rules) else None
         )
+        self._finder = (CueFinder({fold(c) or c: 0 for c in self.cues})
+                        if self.cues is not None else None)
         self.has_edge = any(r.position == "edge" for r in self.rules)
         self._memo: dict[tuple[str, bool], Verdict | None] = {}
 
     def candidate_spans(self, text: str) -> list[tuple[int, int]] | None:
         """(start, end) of every line holding a cue, in text order; None means "judge every
         line" (a rule without cues, or lower-casing changed the text's length)."""
-        if self.cues is None:
+        if self._finder is None:
             return None
-        low = text.lower()
-        if len(low) != len(text):
+        folded = fold(text)
+        if folded is None:
             return None
         starts: set[int] = set()
         spans: list[tuple[int, int]] = []
-        for cue in self.cues:
-            i = low.find(cue)
-            while i != -1:
-                s = max(text.rfind("\n", 0, i), text.rfind("\r", 0, i)) + 1
-                if s not in starts:
-                    starts.add(s)
-                    m = _EOL.search(text, i)
-                    spans.append((s, m.start() if m else len(text)))
-                i = low.find(cue, i + 1)
+        for last, (n, _payload) in self._finder.iter_raw(folded):
+            i = last + 1 - n
+            s = max(text.rfind("\n", 0, i), text.rfind("\r", 0, i)) + 1
+            if s not in starts:
+                starts.add(s)
+                m = _EOL.search(text, i)
+                spans.append((s, m.start() if m else len(text)))
         spans.sort()
         return spans
 
@@ -266,24 +268,28 @@ class CopyrightPass(Pass):
         # segmenting the whole text into lines
         if spans is not None and not any(clf.judge(text[s:e], edge=True) for s, e in spans):
             return
-        lines = doc.lines
+        lines = doc.line_spans
         if spans is None:
             cands = list(range(len(lines)))
         else:
-            index = {ln.start: ln.index for ln in lines}
-            cands = [index[s] for s, _e in spans if s in index]
-        plain = {i: clf.judge(lines[i].text, edge=False) for i in cands}
-        edge_v = ({i: clf.judge(lines[i].text, edge=True) for i in cands}
+            starts = [s for s, _e in lines]
+            cands = []
+            for s, _e in spans:
+                i = bisect_left(starts, s)
+                if i < len(starts) and starts[i] == s:
+                    cands.append(i)
+        plain = {i: clf.judge(text[lines[i][0]:lines[i][1]], edge=False) for i in cands}
+        edge_v = ({i: clf.judge(text[lines[i][0]:lines[i][1]], edge=True) for i in cands}
                   if clf.has_edge else plain)
         verdicts = _settle(len(lines), cands, plain, edge_v, self.options)
         for i, v in verdicts.items():
-            line = lines[i]
+            start, end = lines[i]
             where = _where(i, len(lines), self.options)
             if v.action == "line":
-                ctx.delete_line(line, rule=v.rule, reason="copyright notice line",
+                ctx.delete_line(doc.line(i), rule=v.rule, reason="copyright notice line",
                                 rules=list(v.rules), position=where)
             else:
-                ctx.replace(line.start + v.cut, line.end, "", rule=v.rule,
+                ctx.replace(start + v.cut, end, "", rule=v.rule,
                             reason="copyright notice at the end of a content line",
                             rules=list(v.rules), position=where)
             ctx.count(f"{v.action}s_removed")
