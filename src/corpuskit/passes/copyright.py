@@ -27,7 +27,7 @@ from pydantic import Field
 
 from corpuskit.model import Document
 from corpuskit.pass_api import Pass, PassContext, PassOptions
-from corpuskit.passes._cues import CueFinder, fold
+from corpuskit.passes._cues import CueFinder, fold, required_substrings
 from corpuskit.passes._rules import Rule, RuleSet, assemble, corpuskit_addhooks, word_count
 from corpuskit.plugin_api import hookimpl
 
@@ -130,6 +130,27 @@ class CopyrightClassifier:
                         if self.cues is not None else None)
         self.has_edge = any(r.position == "edge" for r in self.rules)
         self._memo: dict[tuple[str, bool], Verdict | None] = {}
+        # which rules a line's segments can match at all: each rule's required substrings
+        # (derived from its regex, so exact, unlike the hand-written candidate cues above)
+        needs: dict[str, int] = {}
+        self._uncued = 0
+        for i, r in enumerate(self.rules):
+            need = required_substrings(r.pattern, 0 if r.case_sensitive else re.IGNORECASE)
+            if need is None:
+                self._uncued |= 1 << i
+            for c in need or ():
+                needs[c] = needs.get(c, 0) | 1 << i
+        self._rule_finder = CueFinder(needs)
+
+    def _rules_in(self, line: str) -> int:
+        """Bit mask of the rules whose required substrings occur in ``line``."""
+        folded = fold(line)
+        if folded is None:
+            return -1
+        mask = self._uncued
+        for _last, (_n, rules) in self._rule_finder.iter_raw(folded):
+            mask |= rules
+        return mask
 
     def candidate_spans(self, text: str) -> list[tuple[int, int]] | None:
         """(start, end) of every line holding a cue, in text order; None means "judge every
@@ -151,10 +172,10 @@ class CopyrightClassifier:
         spans.sort()
         return spans
 
-    def _notice(self, seg: str, edge: bool) -> Rule | None:
+    def _notice(self, seg: str, edge: bool, rules: int = -1) -> Rule | None:
         n = word_count(seg)
-        for rule, pat in self._compiled:
-            if n > rule.max_words or (rule.position == "edge" and not edge):
+        for i, (rule, pat) in enumerate(self._compiled):
+            if not rules >> i & 1 or n > rule.max_words or (rule.position == "edge" and not edge):
                 continue
             if pat.fullmatch(seg):
                 if rule.category == "notice" and _prose_words(seg) > _MAX_PROSE_WORDS:
@@ -207,9 +228,10 @@ class CopyrightClassifier:
             pos = m.end()
         segs.append((pos, len(line)))
         kinds: list[Rule | str] = []
+        rules = self._rules_in(line)
         for s, e in segs:
             seg = line[s:e].strip()
-            rule = self._notice(seg, edge) if seg else None
+            rule = self._notice(seg, edge, rules) if seg and rules else None
             kinds.append(rule if rule is not None else ("chrome" if self._chrome(seg) else "text"))
         notices = [k for k in kinds if isinstance(k, Rule)]
         if not notices:
