@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from corpuskit.passes import _cues
 from corpuskit.passes._cues import CueFinder, fold, required_substrings
 from corpuskit.passes._rules import LineMatcher, Rule, builtin_rules, word_count
 from corpuskit.segment import split_lines
@@ -48,10 +49,36 @@ def test_cues_are_lower_case_and_folded() -> None:
     assert re.fullmatch("(?i:share)", "ſhare")  # why folding is needed
 
 
-def test_finder_reports_every_occurrence() -> None:
-    f = CueFinder({"ad": 1, "advert": 2})
+ENGINES = ["ahocorasick"] + (["hyperscan"] if _cues._hyperscan is not None else [])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_finder_reports_every_occurrence(engine: str) -> None:
+    f = CueFinder({"ad": 1, "advert": 2, "über": 4, "©": 8}, engine)
     assert sorted(f.find("an advert")) == [(3, 5, 1), (3, 9, 2)]
-    assert list(CueFinder({}).find("anything")) == []
+    # character offsets, not UTF-8 byte offsets, after non-ASCII text
+    assert sorted(f.find("© über ad")) == [(0, 1, 8), (2, 6, 4), (7, 9, 1)]
+    assert list(CueFinder({}, engine).find("anything")) == []
+    last, num = f.scan_arrays("x ad ©")
+    assert sorted(zip(last.tolist(), num.tolist(), strict=True)) == [(3, 0), (5, 2)]
+
+
+@pytest.mark.skipif(len(ENGINES) < 2, reason="hyperscan not installed")
+def test_engines_find_the_same_occurrences_on_real_pages() -> None:
+    root = SHARED / "trafilatura-eval" / "text"
+    if not root.is_dir():
+        pytest.skip("../shared/corpora not available")
+    cues = LineMatcher(builtin_rules("boilerplate").rules).cue_finder.cues
+    a, h = CueFinder(cues, "ahocorasick"), CueFinder(cues, "hyperscan")
+    n = 0
+    for p in sorted(root.glob("*.txt"))[:80]:
+        folded = fold(p.read_text(encoding="utf-8"))
+        if folded is None:
+            continue
+        want = sorted(a.find(folded))
+        assert sorted(h.find(folded)) == want, p.name
+        n += len(want)
+    assert n > 1000
 
 
 def _rule_sets() -> list[tuple[str, tuple[Rule, ...]]]:
@@ -99,7 +126,11 @@ def _verdicts_filtered(m: LineMatcher, text: str) -> dict[int, str]:
     return out
 
 
-def test_filtered_judging_equals_judging_every_line_on_rule_examples() -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_filtered_judging_equals_judging_every_line_on_rule_examples(
+    engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CORPUSKIT_CUE_ENGINE", engine)
     m = LineMatcher(builtin_rules("boilerplate").rules)
     lines = [ex for r in m.rules for ex in (*r.examples, *r.counter_examples)]
     lines += list(builtin_rules("boilerplate").counter_examples)
@@ -120,11 +151,16 @@ def test_filtered_judging_equals_judging_every_line(parts: list[str]) -> None:
     assert _verdicts_filtered(m, text) == _verdicts_everywhere(m, text)
 
 
-def test_filtered_judging_equals_judging_every_line_on_real_pages() -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_filtered_judging_equals_judging_every_line_on_real_pages(
+    engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = SHARED / "trafilatura-eval" / "text"
     if not root.is_dir():
         pytest.skip("../shared/corpora not available")
+    monkeypatch.setenv("CORPUSKIT_CUE_ENGINE", engine)
     m = LineMatcher(builtin_rules("boilerplate").rules)
+    assert m.cue_finder.engine == engine
     pages = sorted(root.glob("*.txt"))[:60]
     removed = 0
     for p in pages:
@@ -142,3 +178,22 @@ def test_a_rule_without_cues_is_tried_on_every_line() -> None:
     assert m.uncued == 1
     text = "abc\nlonger line here\nxyz"
     assert [i for i, _ in m.lines_to_judge(text, split_lines(text))] == [0, 2]
+
+
+def test_word_counts_match_str_split() -> None:
+    from corpuskit.segment import _WHITESPACE, word_counts
+
+    every_space = {c for c in map(chr, range(0x110000)) if c.isspace()}
+    assert set(_WHITESPACE) == every_space
+    text = "a b\u3000c  d\te\xa0f é\u2003g h"
+    spans = [(0, len(text)), (1, 4), (2, 2), (3, 9), (5, len(text)), (len(text), len(text))]
+    assert word_counts(text, spans).tolist() == [len(text[s:e].split()) for s, e in spans]
+
+
+@given(st.text(alphabet="ab \t\xa0é\u3000\n", max_size=40),
+       st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), max_size=6))
+def test_word_counts_property(text: str, raw: list[tuple[int, int]]) -> None:
+    from corpuskit.segment import word_counts
+
+    spans = [(min(a, b, len(text)), min(max(a, b), len(text))) for a, b in raw]
+    assert word_counts(text, spans).tolist() == [len(text[s:e].split()) for s, e in spans]

@@ -21,11 +21,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pluggy
 
 from corpuskit.errors import ConfigError
 from corpuskit.passes._cues import CueFinder, fold, required_substrings
 from corpuskit.plugin_api import hookimpl
+from corpuskit.segment import word_counts
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -286,15 +288,15 @@ class LineMatcher:
             for c in need:
                 cues[c] = cues.get(c, 0) | 1 << i
         self.cue_finder = CueFinder(_drop_superstrings(cues))
-        self._limits: dict[int, int] = {}
+        masks = list(self.cue_finder.cues.values())
+        self._cue_masks = np.array(masks if len(self.rules) <= 64 else [0] * len(masks),
+                                   np.uint64)
+        self._cue_limits = np.array([self._limit(m) for m in masks], np.int64)
+        self._uncued_limit = self._limit(self.uncued)
 
     def _limit(self, mask: int) -> int:
-        """The largest ``max_words`` of the rules in ``mask``."""
-        got = self._limits.get(mask)
-        if got is None:
-            got = self._limits[mask] = max(
-                (r.max_words for i, r in enumerate(self.rules) if mask >> i & 1), default=-1)
-        return got
+        """The largest ``max_words`` of the rules in ``mask`` (-1 for none)."""
+        return max((r.max_words for i, r in enumerate(self.rules) if mask >> i & 1), default=-1)
 
     def lines_to_judge(
         self, text: str, spans: Sequence[tuple[int, int]]
@@ -305,28 +307,73 @@ class LineMatcher:
         A rule removes a line only if the line holds one of the rule's required substrings
         (its cues, :mod:`corpuskit.passes._cues`) and has at most ``max_words`` words, so the
         other lines and rules need no regex. Judging every line with every rule gives the same
-        verdicts, slower."""
+        verdicts, slower. The per-match and per-line work is numpy (a page has thousands of
+        cue hits), except with more than 64 rules, where the masks do not fit a machine word."""
         if self.regex is None or not spans:
             return []
         everything = (1 << len(self.rules)) - 1
         folded = fold(text)
-        masks: dict[int, int] = {}
+        bounds = np.asarray(spans, np.int64)
         if folded is None:
-            masks = dict.fromkeys(range(len(spans)), everything)
+            lines = np.arange(len(spans))
+            masks: list[int] = [everything] * len(spans)
+            limits = np.full(len(spans), self._limit(everything), np.int64)
+        elif len(self.rules) > 64 or self.cue_finder.engine != "hyperscan":
+            # the automaton yields matches one by one: handling each in Python beats
+            # collecting them into arrays first
+            return self._lines_to_judge_python(text, folded, spans)
         else:
-            starts = [s for s, _e in spans]
-            get = masks.get
-            for last, (n, rules) in self.cue_finder.iter_raw(folded):
-                i = bisect_right(starts, last - n + 1) - 1
-                if i >= 0 and last < spans[i][1]:
-                    masks[i] = get(i, 0) | rules
+            last, cue = self.cue_finder.scan_arrays(folded)
+            first = last - self.cue_finder.lengths[cue] + 1
+            line = np.searchsorted(bounds[:, 0], first, "right") - 1
+            ok = line >= 0
+            ok[ok] = last[ok] < bounds[line[ok], 1]
+            line, cue = line[ok], cue[ok]
+            order = np.argsort(line, kind="stable")
+            line, cue = line[order], cue[order]
+            lines, firsts = np.unique(line, return_index=True)
+            if lines.size:
+                mask_arr = np.bitwise_or.reduceat(self._cue_masks[cue], firsts)
+                limits = np.maximum.reduceat(self._cue_limits[cue], firsts)
+            else:
+                mask_arr = np.zeros(0, np.uint64)
+                limits = np.zeros(0, np.int64)
             if self.uncued:
-                masks = {i: get(i, 0) | self.uncued for i in range(len(spans))}
+                full = np.zeros(len(spans), np.uint64)
+                full[lines] = mask_arr
+                mask_arr = full | np.uint64(self.uncued)
+                full_limits = np.full(len(spans), -1, np.int64)
+                full_limits[lines] = limits
+                limits = np.maximum(full_limits, self._uncued_limit)
+                lines = np.arange(len(spans))
+            masks = mask_arr.tolist()
+        if not len(lines):
+            return []
+        words = word_counts(text, bounds[lines])
+        keep = (words <= limits).tolist()
+        return [(i, m) for i, m, k in zip(lines.tolist(), masks, keep, strict=True) if k]
+
+    def _lines_to_judge_python(
+        self, text: str, folded: str, spans: Sequence[tuple[int, int]]
+    ) -> list[tuple[int, int]]:
+        """:meth:`lines_to_judge` in Python: for rule sets too large for 64-bit masks, and
+        for the pyahocorasick engine."""
+        starts = [s for s, _e in spans]
+        found: dict[int, int] = {}
+        get = found.get
+        for last, (n, rules, _k) in self.cue_finder.iter_raw(folded):
+            i = bisect_right(starts, last - n + 1) - 1
+            if i >= 0 and last < spans[i][1]:
+                found[i] = get(i, 0) | rules
+        if self.uncued:
+            found = {i: get(i, 0) | self.uncued for i in range(len(spans))}
         out = []
-        limit = self._limit
-        for i, mask in sorted(masks.items()):
+        limits: dict[int, int] = {}
+        for i, mask in sorted(found.items()):
             s, e = spans[i]
-            lim = limit(mask)
+            lim = limits.get(mask)
+            if lim is None:
+                lim = limits[mask] = self._limit(mask)
             # a line of L characters has at most (L + 1) // 2 words: count only longer ones
             if (e - s + 1) // 2 <= lim or word_count(text[s:e]) <= lim:
                 out.append((i, mask))

@@ -148,7 +148,7 @@ class CopyrightClassifier:
         if folded is None:
             return -1
         mask = self._uncued
-        for _last, (_n, rules) in self._rule_finder.iter_raw(folded):
+        for _last, (_n, rules, _k) in self._rule_finder.iter_raw(folded):
             mask |= rules
         return mask
 
@@ -162,7 +162,7 @@ class CopyrightClassifier:
             return None
         starts: set[int] = set()
         spans: list[tuple[int, int]] = []
-        for last, (n, _payload) in self._finder.iter_raw(folded):
+        for last, (n, _payload, _k) in self._finder.iter_raw(folded):
             i = last + 1 - n
             s = max(text.rfind("\n", 0, i), text.rfind("\r", 0, i)) + 1
             if s not in starts:
