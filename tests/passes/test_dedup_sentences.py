@@ -4,6 +4,7 @@ the sentence-by-sentence reference decides: same removals, same named copies, sa
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from corpuskit.passes import _dedup_join as jn
 from corpuskit.passes import _shingles as sh
 from corpuskit.passes._dedup_sentences import (
     SentenceSettings,
+    Survivors,
     analyse,
     analyse_reference,
     sentence_spans,
@@ -59,6 +61,34 @@ def _docs(texts: list[str]) -> list[Document]:
 @given(st.lists(_document, min_size=1, max_size=4), _settings)
 def test_batched_rule_equals_reference(texts: list[str], ss: SentenceSettings) -> None:
     assert analyse(_docs(texts), ss) == analyse_reference(_docs(texts), ss)
+
+
+# lines of one blank-line block, some ending mid-sentence (so blocks can look hard-wrapped)
+_line = st.tuples(_paragraph, st.sampled_from(["", ",", " and then"])).map("".join)
+_blocky_document = st.lists(
+    st.tuples(_line, st.sampled_from(["\n", "\n", "\n\n"])), min_size=1, max_size=8
+).map(lambda parts: "".join(a + b for a, b in parts))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_blocky_document, min_size=1, max_size=3), _settings, st.randoms())
+def test_batched_rule_equals_reference_with_survivors(texts: list[str], ss: SentenceSettings,
+                                                      rnd: Any) -> None:
+    """The second look ``apply`` takes (repeats the plan keeps, judged without the paragraphs
+    it deletes) and the rule's refusal to unwrap a block are decided alike by both."""
+    docs = _docs(texts)
+    first = analyse(docs, ss)
+    assert first == analyse_reference(docs, ss)
+    limits = []
+    for d, r in zip(docs, first, strict=True):
+        kept = frozenset(p for p in sorted(r.skipped) if rnd.random() < 0.7)
+        gone = frozenset(p.index for p in d.paragraphs
+                         if p.index not in kept and rnd.random() < 0.4)
+        limits.append(Survivors(kept, gone))
+    got = analyse(docs, ss, limits)
+    assert got == analyse_reference(docs, ss, limits)
+    for r, lim in zip(got, limits, strict=True):
+        assert not (r.skipped & lim.kept)
 
 
 @settings(max_examples=200, deadline=None)

@@ -29,6 +29,7 @@ import numpy as np
 from corpuskit.model import Document
 from corpuskit.passes import _dedup_join as jn
 from corpuskit.passes import _shingles as sh
+from corpuskit.segment import split_paragraphs
 
 # end of sentence: terminal punctuation (+ closing quotes/brackets), then whitespace; or, after a
 # lower-case word, directly a capital letter ("attack.A previously", but not "U.S.A")
@@ -84,6 +85,9 @@ class DocSentences:
     near_pairs: list[tuple[int, int]] = field(default_factory=list)
     """(earlier, later) paragraph indices whose whole texts are near-duplicates (Jaccard >=
     threshold): forced LSH candidates, so no within-document pair depends on LSH luck."""
+    skipped: set[int] = field(default_factory=set)
+    """Paragraphs left whole for the paragraph rules (they repeat an earlier paragraph, exactly
+    or nearly): ``apply`` analyses those the plan keeps after all (see ``DedupPass``)."""
 
 
 @dataclass(frozen=True)
@@ -101,21 +105,45 @@ Unskip = Sequence[AbstractSet[int]]
 paragraph (see :func:`_settle`)."""
 
 
-def analyse(docs: Sequence[Document], st: SentenceSettings) -> list[DocSentences]:
-    """The sentence rule for a batch of documents; equal to :func:`analyse_reference`."""
-    return _settle(docs, st, _analyse_batched)
+@dataclass(frozen=True)
+class Survivors:
+    """What the paragraph rules decided for one document, for a second look (``apply``).
+
+    ``kept``: repeat paragraphs the rule left whole that the plan keeps after all; they are
+    analysed now, and -- as a second run would, where ``gone`` is no longer there -- only
+    against sentences of paragraphs not in ``gone`` (the paragraphs the plan deletes). Every
+    other paragraph is judged as before, so its text is the one ``scan`` hashed.
+    """
+
+    kept: frozenset[int] = frozenset()
+    gone: frozenset[int] = frozenset()
 
 
-def analyse_reference(docs: Sequence[Document], st: SentenceSettings) -> list[DocSentences]:
+Limits = Sequence[Survivors]
+_NO_LIMITS = Survivors()
+
+
+def analyse(docs: Sequence[Document], st: SentenceSettings,
+            survivors: Limits | None = None) -> list[DocSentences]:
+    """The sentence rule for a batch of documents; equal to :func:`analyse_reference`.
+
+    ``survivors`` (per document, optional): the paragraph rules' decisions (:class:`Survivors`).
+    """
+    return _settle(docs, st, _analyse_batched, survivors)
+
+
+def analyse_reference(docs: Sequence[Document], st: SentenceSettings,
+                      survivors: Limits | None = None) -> list[DocSentences]:
     """The sentence rule, sentence by sentence: the specification :func:`analyse` must equal
     (kept as the reference the tests compare with; too slow for real prose)."""
-    return _settle(docs, st, _analyse_walk)
+    return _settle(docs, st, _analyse_walk, survivors)
 
 
 def _settle(
     docs: Sequence[Document],
     st: SentenceSettings,
-    run: Callable[[Sequence[Document], SentenceSettings, Unskip], list[DocSentences]],
+    run: Callable[[Sequence[Document], SentenceSettings, Unskip, Limits], list[DocSentences]],
+    survivors: Limits | None = None,
 ) -> list[DocSentences]:
     """Run the rule until no repeat paragraph is left behind by the copy it repeats.
 
@@ -127,14 +155,16 @@ def _settle(
     and again until nothing more changes. Documents are independent, so only the affected
     ones are re-run; the sets only grow, so this ends.
     """
-    unskip: list[set[int]] = [set() for _ in docs]
-    out = run(docs, st, unskip)
+    limits: Limits = survivors if survivors is not None else [_NO_LIMITS] * len(docs)
+    unskip: list[set[int]] = [set(lim.kept) for lim in limits]
+    out = run(docs, st, unskip, limits)
     todo = list(range(len(docs)))
     while True:
         grown = [i for i in todo if _left_behind(docs[i], out[i], unskip[i])]
         if not grown:
             return out
-        again = run([docs[i] for i in grown], st, [unskip[i] for i in grown])
+        again = run([docs[i] for i in grown], st, [unskip[i] for i in grown],
+                    [limits[i] for i in grown])
         for i, res in zip(grown, again, strict=True):
             out[i] = res
         todo = grown
@@ -160,7 +190,7 @@ def _left_behind(doc: Document, res: DocSentences, unskip: set[int]) -> bool:
 
 
 def _analyse_batched(
-    docs: Sequence[Document], st: SentenceSettings, unskip: Unskip
+    docs: Sequence[Document], st: SentenceSettings, unskip: Unskip, limits: Limits
 ) -> list[DocSentences]:
     """The sentence rule for a batch of documents, batched; equal to :func:`_analyse_walk`.
 
@@ -217,6 +247,9 @@ def _analyse_batched(
             skip.difference_update(g for g in range(pos, pos + n)
                                    if paras[g - pos].index in unskip[di])
         pos += n
+    for g in skip:
+        di, pi = par_of[g]
+        out[di].skipped.add(docs[di].paragraphs[pi].index)
     rows = [g for g in range(len(pnorms)) if g not in skip]
     ptexts = [docs[par_of[g][0]].paragraphs[par_of[g][1]].text for g in rows]
     sent_text: list[str] = []
@@ -278,31 +311,40 @@ def _analyse_batched(
         d = docs[di]
         kept_exact: dict[str, int] = {}  # normalised sentence -> paragraph holding it
         kept_near: dict[int, int] = {}  # kept sentence with a shingle set -> its paragraph
+        # kept sentences by text: one each, but for a paragraph judged without the plan's
+        # deleted ones (Survivors), a copy of a text kept only in such a paragraph is kept too
+        kept_copies: dict[str, list[int]] = {}
         removed: dict[int, list[tuple[int, int, float]]] = {}  # paragraph row -> removals
+        lim = limits[di]
         for k in ks:
             g = sent_row[k]
             pindex = d.paragraphs[par_of[g][1]].index
+            gone = lim.gone if pindex in lim.kept else frozenset()
             hit = kept_exact.get(norms[k])
-            if hit is not None:
+            if hit is not None and hit not in gone:
                 removed.setdefault(g, []).append((k - first_sent[g], hit, 1.0))
                 continue
             if words[k] >= near_w:
                 best: tuple[int, float] | None = None
-                for ka, v in partners(k):
-                    if ka in kept_near and (best is None or v > best[1]):
-                        best = (ka, v)
+                cands = sorted((kc, v) for ka, v in partners(k)
+                               for kc in kept_copies.get(norms[ka], ())
+                               if kept_near[kc] not in gone)
+                for kc, v in cands:
+                    if best is None or v > best[1]:
+                        best = (kc, v)
                 if best is not None:
                     removed.setdefault(g, []).append(
                         (k - first_sent[g], kept_near[best[0]], best[1]))
                     continue
                 kept_near[k] = pindex
+                kept_copies.setdefault(norms[k], []).append(k)
             kept_exact[norms[k]] = pindex
         for g in sorted(removed):
             p = d.paragraphs[par_of[g][1]]
             where = [(di, p.index, p.start + s0, p.start + e0)
                      for s0, e0 in sentence_spans(p.text)]
             _record(p.index, p.start, p.end, d.text, list(range(len(where))), removed[g],
-                    where, out[di])
+                    where, out[di], d.segmentation)
     return out
 
 
@@ -335,7 +377,7 @@ def sentence_texts(texts: Sequence[str]) -> list[list[str]]:
 
 
 def _analyse_walk(
-    docs: Sequence[Document], st: SentenceSettings, unskip: Unskip
+    docs: Sequence[Document], st: SentenceSettings, unskip: Unskip, limits: Limits
 ) -> list[DocSentences]:
     """The sentence rule, sentence by sentence, skipping repeat paragraphs not in ``unskip``."""
     sent_text: list[str] = []
@@ -385,19 +427,22 @@ def _analyse_walk(
                 spans.append(si)
                 si += 1
             if skip and p.index not in unskip[len(out)]:
+                res.skipped.add(p.index)
                 continue
             removed: list[tuple[int, int, float]] = []  # (sentence idx, kept paragraph, sim)
+            lim = limits[len(out)]
+            gone = lim.gone if p.index in lim.kept else frozenset()
             for k in spans:
                 key = norms[k]
                 if words[k] < st.min_words:
                     continue
                 hit = kept_exact.get(key)
-                if hit is not None:
+                if hit is not None and hit not in gone:
                     removed.append((k, hit, 1.0))
                     continue
                 a = shingle_sets.get(k)
                 if a is not None:
-                    best = _best_near(a, kept_near, postings, st.threshold)
+                    best = _best_near(a, kept_near, postings, st.threshold, gone)
                     if best is not None:
                         removed.append((k, kept_near[best[0]][1], best[1]))
                         continue
@@ -408,7 +453,8 @@ def _analyse_walk(
                     for hsh in a:
                         postings.setdefault(hsh, []).append(idx)
             if removed:
-                _record(p.index, p.start, p.end, d.text, spans, removed, where, res)
+                _record(p.index, p.start, p.end, d.text, spans, removed, where, res,
+                        d.segmentation)
         out.append(res)
     return out
 
@@ -451,6 +497,7 @@ def _best_near(
     kept: list[tuple[frozenset[int], int]],
     postings: dict[int, list[int]],
     threshold: float,
+    gone: AbstractSet[int] = frozenset(),
 ) -> tuple[int, float] | None:
     counts: dict[int, int] = {}
     for hsh in a:
@@ -461,7 +508,9 @@ def _best_near(
     for idx, c in sorted(counts.items()):
         if c < need:
             continue
-        b = kept[idx][0]
+        b, para = kept[idx]
+        if para in gone:
+            continue
         sim = c / (len(a) + len(b) - c)
         if sim >= threshold and (best is None or sim > best[1]):
             best = (idx, sim)
@@ -477,6 +526,7 @@ def _record(
     removed: list[tuple[int, int, float]],
     where: list[tuple[int, int, int, int]],
     res: DocSentences,
+    mode: str = "auto",
 ) -> None:
     gone = {k for k, _, _ in removed}
     if gone.issuperset(spans):
@@ -486,6 +536,7 @@ def _record(
     # each removed sentence goes with the whitespace after it; a removed run at the end of the
     # paragraph goes with the whitespace before it, so no trailing space is left
     last_kept = max(j for j, k in enumerate(spans) if k not in gone)
+    mine: list[SentenceRemoval] = []
     for k, kept_p, sim in removed:
         j = spans.index(k)
         if j > last_kept:
@@ -497,17 +548,35 @@ def _record(
             start, end = where[spans[j - 1]][3], where[k][3]
         else:
             start, end = where[k][2], where[spans[j + 1]][2]
-        res.removals.append(SentenceRemoval(pidx, start, end, kept_p, sim))
-    res.removals = _coalesce(res.removals)
+        mine.append(SentenceRemoval(pidx, start, end, kept_p, sim))
+    own = _coalesce(mine)
     # text after removal: apply this paragraph's removals
-    own = sorted((r for r in res.removals if r.paragraph == pidx), key=lambda r: r.start)
     parts: list[str] = []
     pos = pstart
     for r in own:
         parts.append(text[pos : r.start])
         pos = r.end
     parts.append(text[pos:pend])
-    res.canonical[pidx] = "".join(parts)
+    after = "".join(parts)
+    if mode == "auto" and _breaks_block(text[pstart:pend], after):
+        return
+    res.removals.extend(own)
+    res.canonical[pidx] = after
+
+
+def _breaks_block(before: str, after: str) -> bool:
+    """True when a paragraph of several lines (a hard-wrapped block) would no longer read as
+    one paragraph after the removals.
+
+    Cutting a sentence out of a wrapped block changes its line lengths; the block may then stop
+    looking hard-wrapped and fall apart into its lines (``split_paragraphs``), which the next
+    run would judge one by one ("Oktober 2023" left on a line of its own is an exact repeat of
+    some other page's line). Such a paragraph is left whole: the next run sees the same block
+    and leaves it again, so the decision is stable.
+    """
+    if "\n" not in before and "\r" not in before:
+        return False
+    return len(split_paragraphs(after, "auto")) != 1
 
 
 def _coalesce(rs: list[SentenceRemoval]) -> list[SentenceRemoval]:

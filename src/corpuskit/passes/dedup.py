@@ -27,6 +27,8 @@ benchmarks/RESULTS-dedup.md.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,13 +40,18 @@ import xxhash
 from pydantic import Field, model_validator
 
 from corpuskit.hookspecs import hookspec
-from corpuskit.model import Document
+from corpuskit.model import Document, Paragraph
 from corpuskit.pass_api import Pass, PassContext, PassOptions
 from corpuskit.passes import _dedup_index as dindex
 from corpuskit.passes import _minhash as mh
 from corpuskit.passes import _shingles as sh
-from corpuskit.passes._dedup_plan import Plan, PlanSettings, build_table, decide
-from corpuskit.passes._dedup_sentences import DocSentences, SentenceSettings, analyse
+from corpuskit.passes._dedup_plan import Plan, PlanEntry, PlanSettings, build_table, decide
+from corpuskit.passes._dedup_sentences import (
+    DocSentences,
+    SentenceSettings,
+    Survivors,
+    analyse,
+)
 from corpuskit.passes._dedup_state import (
     Chunk,
     DedupState,
@@ -54,6 +61,7 @@ from corpuskit.passes._dedup_state import (
 )
 from corpuskit.plugin_api import hookimpl
 from corpuskit.registry import PassRegistrar
+from corpuskit.segment import split_paragraphs
 
 __all__ = [
     "DedupHookSpecs",
@@ -334,9 +342,10 @@ class DedupPass(Pass):
 
     def apply_batch(self, docs: Sequence[Document], ctxs: Sequence[PassContext]) -> None:
         analyses = self._sentences(docs)
-        for d, ctx, an in zip(docs, ctxs, analyses, strict=True):
-            plan: Plan = ctx.plan or {}
-            entries = plan.get((d.ordinal[0], d.ordinal[1]), {})
+        plans = [(ctx.plan or {}).get((d.ordinal[0], d.ordinal[1]), {})
+                 for d, ctx in zip(docs, ctxs, strict=True)]
+        self._reanalyse_kept_repeats(docs, plans, analyses)
+        for d, ctx, an, entries in zip(docs, ctxs, analyses, plans, strict=True):
             for p in d.paragraphs:
                 e = entries.get(p.index)
                 if e is not None:
@@ -368,6 +377,115 @@ class DedupPass(Pass):
                     kept={"doc_id": d.id, "paragraph": r.kept_paragraph},
                     similarity=round(r.similarity, 4))
                 ctx.count("repeated_sentences")
+            if d.segmentation == "auto" and (entries or an.emptied or an.removals):
+                _keep_lines_apart(d, ctx, entries, an)
+
+    def _reanalyse_kept_repeats(self, docs: Sequence[Document],
+                                plans: Sequence[dict[int, PlanEntry]],
+                                analyses: list[DocSentences]) -> None:
+        """Run the sentence rule again over the repeat paragraphs the plan keeps.
+
+        The rule leaves a paragraph that repeats an earlier one of its document (exactly, or as
+        a near pair) whole, for the paragraph rules. Those usually delete it; but when the copy
+        it is near was itself removed as a copy of a third paragraph that it is *not* near,
+        it survives, and a second run -- where the copy is gone -- would cut its repeated
+        sentences. They are cut now instead, judged as the second run judges them: against
+        sentences of paragraphs the plan keeps (:class:`Survivors`). Not when a paragraph of
+        this document is deleted naming it as the kept copy (``keep = "longest"``).
+        """
+        if not self.opts.sentences:
+            return
+        redo: list[int] = []
+        limits: list[Survivors] = []
+        for i, (an, entries) in enumerate(zip(analyses, plans, strict=True)):
+            if not an.skipped:
+                continue
+            doc_id = docs[i].id
+            named = {kp for _r, kd, kp, _s in entries.values() if kd == doc_id}
+            kept = {p for p in an.skipped if p not in entries and p not in named}
+            if kept:
+                redo.append(i)
+                limits.append(Survivors(frozenset(kept), frozenset(entries)))
+        if not redo:
+            return
+        again = analyse([docs[i] for i in redo], self.sentence_settings, limits)
+        for i, res in zip(redo, again, strict=True):
+            analyses[i] = res
+
+
+def _keep_lines_apart(doc: Document, ctx: PassContext, entries: dict[int, PlanEntry],
+                      an: DocSentences) -> None:
+    """Keep the paragraphs of the output the ones the pass judged.
+
+    A blank-line block that does not look hard-wrapped is read line by line. Removing some of
+    its lines (or shortening them) can leave lines that *do* look hard-wrapped, and the next
+    run would read them as one paragraph: a new text, judged again (a near-duplicate of the
+    unwrapped copy of the same words, say). Where that would happen a blank line is inserted
+    (rule ``keep-apart``, the document's own line break), splitting the block only where
+    needed, so that each line kept stays a paragraph of its own.
+    """
+    removed = set(entries) | set(an.emptied)
+    paras = doc.paragraphs
+    kept = [p for p in paras if p.index not in removed]
+    if len(kept) < 2:
+        return
+    text = doc.text
+    edits = ctx.edits()
+    e_start = [e.start for e in edits]
+    shortened = {r.paragraph for r in an.removals}
+    # runs of kept paragraphs that the output separates by one line break only
+    runs: list[list[Paragraph]] = []
+    for a, b in itertools.pairwise(kept):
+        lo = bisect.bisect_left(e_start, a.end)
+        hi = bisect.bisect_right(e_start, b.start)
+        pos = a.end
+        gap: list[str] = []
+        for e in edits[lo:hi]:
+            if e.end > b.start:
+                break
+            gap.append(text[pos : e.start])
+            gap.append(e.after)
+            pos = e.end
+        gap.append(text[pos : b.start])
+        if _line_breaks("".join(gap)) != 1:
+            continue
+        if runs and runs[-1][-1] is a:
+            runs[-1].append(b)
+        else:
+            runs.append([a, b])
+    n = len(paras)
+    for run in runs:
+        first, last = run[0].index, run[-1].index
+        unchanged = (
+            last - first + 1 == len(run)
+            and not any(p.index in shortened for p in run)
+            and (first == 0 or _line_breaks(text[paras[first - 1].end : run[0].start]) > 1)
+            and (last == n - 1 or _line_breaks(text[run[-1].end : paras[last + 1].start]) > 1)
+        )
+        if unchanged:
+            continue  # the same block as in the input, which read line by line
+        texts = [an.canonical.get(p.index, p.text) for p in run]
+        if any("\n" in t or "\r" in t for t in texts):
+            continue
+        if len(split_paragraphs("\n".join(texts), "auto")) == len(texts):
+            continue
+        block = [texts[0]]
+        for p, t in zip(run[1:], texts[1:], strict=True):
+            if len(split_paragraphs("\n".join([*block, t]), "auto")) == len(block) + 1:
+                block.append(t)
+                continue
+            brk = "\r\n" if text[max(0, p.start - 2) : p.start] == "\r\n" else \
+                text[p.start - 1]
+            ctx.replace(p.start, p.start, brk, rule="keep-apart",
+                        reason="blank line inserted so that the lines left around this one by "
+                               "removals stay paragraphs of their own (joined, they would read "
+                               "as one hard-wrapped paragraph)")
+            ctx.count("kept_apart_lines")
+            block = [t]
+
+
+def _line_breaks(gap: str) -> int:
+    return gap.count("\n") + gap.count("\r") - gap.count("\r\n")
 
 
 def _unique_segments(vals: Any, offsets: Any) -> tuple[Any, Any]:
