@@ -229,6 +229,23 @@ def test_reprinted_story_is_not_chrome() -> None:
     assert any(e.rule == "recurring-line" for e in res.edits)
 
 
+def test_shared_banner_does_not_make_blogs_one_context() -> None:
+    """Eight blogs on one host share a long cookie banner (a rule removes it) and a footer.
+    The banner is the only long line of each page, so it used to be every page's context
+    signature: the footer looked like one text reprinted eight times and stayed, until a
+    first clean had removed the banner and a second clean removed the footer."""
+    rng = random.Random(5)
+    banner = ("Datenschutz & Cookies: Diese Website verwendet Cookies. Wenn du die Website "
+              "weiterhin nutzt, stimmst du der Verwendung von Cookies zu.")
+    footer = "Erstelle eine kostenlose Website oder Blog – auf WordPress.com."
+    docs = [Document(f"blog{i}", "\n".join(
+        [*(_sentence(rng, 8) for _ in range(4)), footer, banner]) + "\n") for i in range(8)]
+    first = _clean(docs)
+    assert all(footer not in d.text and banner not in d.text for d in first.documents)
+    again = _clean([Document(d.id, d.text) for d in first.documents])
+    assert again.edits == []
+
+
 def test_scan_merge_is_independent_of_sharding() -> None:
     docs = _site_corpus(20)
     p = BoilerplatePass(BoilerplateOptions())

@@ -82,6 +82,8 @@ _TERMINAL = re.compile(r"[.!?:]['\"”’)]*$")
 _PLACEHOLDER = re.compile(r"<[nwqu]>")
 _LITERAL = re.compile(r"[^\W\d_]{2,}")
 _LETTER = re.compile(r"[^\W\d_]")
+_LONG_CHARS = 80
+"""Lines this long make a document's context signature (see :func:`_signature`)."""
 _MEMO_MAX = 200_000
 """Verdicts remembered per pass instance. Chrome recurs across the pages of a site (a third to
 a half of the lines of the real corpora are repeats), so a cache of line verdicts skips most
@@ -259,9 +261,15 @@ def _mail_sub(m: re.Match[str]) -> str:
     return _T_MAIL.sub("<u>", m.group())
 
 
-def _signature(originals: Sequence[str]) -> int:
-    """The document's context signature: smallest hash over its long lines (or its text)."""
-    longs = [o for o in originals if len(o) >= 80]
+def _signature(originals: Sequence[str], chrome: Sequence[bool] = ()) -> int:
+    """The document's context signature: smallest hash over its long lines (or its text).
+
+    Long lines a rule removes (``chrome``) are left out: a cookie banner shared by every blog
+    of a host would otherwise give all of them one signature, so their shared footer looked
+    like one text reprinted, not chrome, until a first clean had removed the banner and a
+    second clean then removed the footer."""
+    longs = [o for k, o in enumerate(originals)
+             if len(o) >= _LONG_CHARS and not (chrome and chrome[k])]
     if not longs:
         return _h("\n".join(originals))
     return min(_h(o.strip()) for o in longs)
@@ -331,10 +339,15 @@ class BoilerplatePass(Pass):
         keys: list[int] = []
         sigs: list[int] = []
         for doc in docs:
-            originals = nonblank_lines(doc.text)
+            spans = doc.line_spans
+            text = doc.text
+            originals = [text[a:b] for a, b in spans]  # = nonblank_lines(text)
             of_line = self._key_hash.of_line
             uniq = {of_line(o) for o in originals if len(o) <= limit}
-            sig = _signature(originals)
+            chrome = [False] * len(originals)
+            for hit in self._rule_hits(doc, spans, min_chars=_LONG_CHARS):
+                chrome[hit] = True
+            sig = _signature(originals, chrome)
             keys.extend(uniq)
             sigs.extend([sig] * len(uniq))
         k = np.array(keys, dtype=np.uint64)
@@ -369,7 +382,10 @@ class BoilerplatePass(Pass):
         return FreqPlan(state.docs, threshold, frequent)
 
     # -- per document --------------------------------------------------------------------------
-    def _rule_hits(self, doc: Document, spans: Sequence[tuple[int, int]]) -> dict[int, Rule]:
+    def _rule_hits(
+        self, doc: Document, spans: Sequence[tuple[int, int]], min_chars: int = 0
+    ) -> dict[int, Rule]:
+        """Line index -> the rule removing it, for lines of at least ``min_chars``."""
         hits: dict[int, Rule] = {}
         if not self._compiled:
             return hits
@@ -384,7 +400,7 @@ class BoilerplatePass(Pass):
         judge = self.matcher.judge
         for i, rules in self.matcher.lines_to_judge(text_all, spans):
             s, e = spans[i]
-            if e - s > limit:
+            if e - s > limit or e - s < min_chars:
                 continue
             if not remember:  # a user rule looks behind the line
                 got = judge(text_all, s, e, rules)
