@@ -293,6 +293,8 @@ class LineMatcher:
                                    np.uint64)
         self._cue_limits = np.array([self._limit(m) for m in masks], np.int64)
         self._uncued_limit = self._limit(self.uncued)
+        self._by_rules: dict[tuple[int, ...], re.Pattern[str] | None] = {}
+        self._by_count: dict[int, re.Pattern[str] | None] = {}
 
     def _limit(self, mask: int) -> int:
         """The largest ``max_words`` of the rules in ``mask`` (-1 for none)."""
@@ -400,6 +402,35 @@ class LineMatcher:
             if rules >> i & 1 and n <= r.max_words and regexes[i].fullmatch(line):
                 return r
         return None
+
+    def removes_long_lines(self, text: str, spans: Sequence[tuple[int, int]]) -> list[bool]:
+        """For each span, whether some rule removes that line (the line is no longer than
+        the rule's ``max_words`` and matches it): what :meth:`judge` says, for the few long
+        lines of a page, without scanning the page for cues.
+
+        The rules a line is short enough for depend only on its word count, so each distinct
+        set of them is folded into one regex (a handful per rule set, compiled once)."""
+        if self.regex is None or not spans:
+            return [False] * len(spans)
+        out = []
+        for (s, e), n in zip(spans, word_counts(text, spans).tolist(), strict=True):
+            rx = self._regex_for_words(n)
+            out.append(rx is not None and rx.fullmatch(text, s, e) is not None)
+        return out
+
+    def _regex_for_words(self, n: int) -> re.Pattern[str] | None:
+        try:
+            return self._by_count[n]
+        except KeyError:
+            pass
+        keep = tuple(i for i, r in enumerate(self.rules) if n <= r.max_words)
+        if keep not in self._by_rules:
+            parts = [f"(?:{self.rules[i].pattern})" if self.rules[i].case_sensitive
+                     else f"(?i:{self.rules[i].pattern})" for i in keep]
+            self._by_rules[keep] = (
+                re.compile(rf"\s*(?:{'|'.join(parts)})\s*") if parts else None)
+        got = self._by_count[n] = self._by_rules[keep]
+        return got
 
     def match(self, text: str, start: int, end: int) -> Rule | None:
         """The first rule matching the whole of ``text[start:end]`` (one line), or None."""

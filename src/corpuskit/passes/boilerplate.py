@@ -344,9 +344,12 @@ class BoilerplatePass(Pass):
             originals = [text[a:b] for a, b in spans]  # = nonblank_lines(text)
             of_line = self._key_hash.of_line
             uniq = {of_line(o) for o in originals if len(o) <= limit}
+            longs = [at for at, (a, b) in enumerate(spans) if b - a >= _LONG_CHARS]
             chrome = [False] * len(originals)
-            for hit in self._rule_hits(doc, spans, min_chars=_LONG_CHARS):
-                chrome[hit] = True
+            if self._compiled and longs:
+                removed = self.matcher.removes_long_lines(text, [spans[k] for k in longs])
+                for at, gone in zip(longs, removed, strict=True):
+                    chrome[at] = gone
             sig = _signature(originals, chrome)
             keys.extend(uniq)
             sigs.extend([sig] * len(uniq))
@@ -382,10 +385,8 @@ class BoilerplatePass(Pass):
         return FreqPlan(state.docs, threshold, frequent)
 
     # -- per document --------------------------------------------------------------------------
-    def _rule_hits(
-        self, doc: Document, spans: Sequence[tuple[int, int]], min_chars: int = 0
-    ) -> dict[int, Rule]:
-        """Line index -> the rule removing it, for lines of at least ``min_chars``."""
+    def _rule_hits(self, doc: Document, spans: Sequence[tuple[int, int]]) -> dict[int, Rule]:
+        """Line index -> the rule removing it."""
         hits: dict[int, Rule] = {}
         if not self._compiled:
             return hits
@@ -400,7 +401,7 @@ class BoilerplatePass(Pass):
         judge = self.matcher.judge
         for i, rules in self.matcher.lines_to_judge(text_all, spans):
             s, e = spans[i]
-            if e - s > limit or e - s < min_chars:
+            if e - s > limit:
                 continue
             if not remember:  # a user rule looks behind the line
                 got = judge(text_all, s, e, rules)
