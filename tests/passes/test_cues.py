@@ -197,3 +197,32 @@ def test_word_counts_property(text: str, raw: list[tuple[int, int]]) -> None:
 
     spans = [(min(a, b, len(text)), min(max(a, b), len(text))) for a, b in raw]
     assert word_counts(text, spans).tolist() == [len(text[s:e].split()) for s, e in spans]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["Share", "© AP", "Cookies", "Newsletter", "Mehr lesen", "Foto: dpa",
+                     "\ud800 share", "Ünd Share", "İ share", "SHARE THIS"]),
+), max_size=10), st.sampled_from(ENGINES))
+def test_filtered_judging_equals_judging_every_line_on_any_text(
+    parts: list[str], engine: str
+) -> None:
+    """Arbitrary Unicode (lone surrogates, characters whose lower case is longer, line
+    separators inside a part): the cue filter never changes a verdict, with either engine."""
+    m = _matcher(engine)
+    text = "\n".join(parts)
+    assert _verdicts_filtered(m, text) == _verdicts_everywhere(m, text)
+
+
+_MATCHERS: dict[str, LineMatcher] = {}
+
+
+def _matcher(engine: str) -> LineMatcher:
+    """One built-in boilerplate matcher per engine (building one compiles every rule)."""
+    if engine not in _MATCHERS:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("CORPUSKIT_CUE_ENGINE", engine)
+            _MATCHERS[engine] = LineMatcher(builtin_rules("boilerplate").rules)
+    assert _MATCHERS[engine].cue_finder.engine == engine
+    return _MATCHERS[engine]
