@@ -111,3 +111,35 @@ def test_replacements_revert(text: str, reps: list[tuple[int, int, str]]) -> Non
         pos = e + 1
     out = apply_edits(text, edits)
     assert revert_edits(out, edits) == text
+
+
+def _paragraphs_by_blocks(text: str) -> list[tuple[int, int]]:
+    """Reference for the numpy block split: blocks of adjacent lines, each kept whole if it
+    looks hard-wrapped, else split into its lines."""
+    from corpuskit.segment import _looks_hard_wrapped
+
+    blocks: list[list[tuple[int, int]]] = []
+    prev = -2
+    for s, e in split_lines(text):
+        if blocks and s - prev == 1:
+            blocks[-1].append((s, e))
+        else:
+            blocks.append([(s, e)])
+        prev = e
+    out: list[tuple[int, int]] = []
+    for b in blocks:
+        if len(b) > 1 and _looks_hard_wrapped(text, b):
+            out.append((b[0][0], b[-1][1]))
+        else:
+            out.extend(b)
+    return out
+
+
+@settings(max_examples=300)
+@given(st.lists(st.tuples(st.sampled_from([0, 1, 5, 39, 40, 60, 100, 101, 150]),
+                          st.booleans()), max_size=14))
+def test_paragraph_blocks_match_the_reference(shape: list[tuple[int, bool]]) -> None:
+    lines = [("word " * k)[:k].rstrip(" ") + ("." if stop and k else "x" * bool(k))
+             for k, stop in shape]
+    text = "\n".join(lines)
+    assert split_paragraphs(text) == _paragraphs_by_blocks(text)
