@@ -52,6 +52,8 @@ _C = sre_parse  # the opcode constants live on the parser module
 MAX_SET = 64
 """Most alternative strings tracked for one part of a pattern (``(?:a|b)(?:c|d)`` is 4)."""
 MAX_CLASS = 16
+_FEW = 4
+"""Up to this many matches in a non-ASCII text, offsets are mapped by decoding prefixes."""
 """A character class of at most this many characters is treated as that many literals."""
 
 
@@ -326,12 +328,15 @@ class CueFinder:
 
         data = folded.encode("utf-8", "surrogatepass")
         self._database().scan(data, match_event_handler=on_match)
-        at = np.asarray(ends, np.int64) - 1
-        if at.size and len(data) != len(folded):
-            raw = np.frombuffer(data, np.uint8)
-            continuation = np.cumsum((raw & 0xC0) == 0x80, dtype=np.int64)
-            at = at - continuation[at]
-        return at, np.asarray(ids, np.int64)
+        if ends and len(data) != len(folded):
+            if len(ends) <= _FEW:  # decoding the prefixes is cheaper than a pass over all
+                ends = [len(data[:to].decode("utf-8", "surrogatepass")) for to in ends]
+            else:
+                raw = np.frombuffer(data, np.uint8)
+                continuation = np.cumsum((raw & 0xC0) == 0x80, dtype=np.int64)
+                at = np.asarray(ends, np.int64) - 1
+                return at - continuation[at], np.asarray(ids, np.int64)
+        return np.asarray(ends, np.int64) - 1, np.asarray(ids, np.int64)
 
     def _scan(self, folded: str) -> list[tuple[int, tuple[int, int, int]]]:
         last, ids = self._scan_arrays(folded)
