@@ -3,7 +3,6 @@ the sentence-by-sentence reference decides: same removals, same named copies, sa
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,8 +21,7 @@ from corpuskit.passes._dedup_sentences import (
     sentence_spans,
     sentence_texts,
 )
-
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora"
+from tests.conftest import SHARED
 
 _SENTENCES = [
     "The council met on Tuesday to discuss the new budget for the city.",

@@ -274,20 +274,12 @@ class LineMatcher:
         parts = []
         self._line_regexes: list[re.Pattern[str]] = []
         for i, r in enumerate(self.rules):
-            inner = f"(?:{r.pattern})" if r.case_sensitive else f"(?i:{r.pattern})"
+            inner = _inline(r)
             parts.append(f"(?P<r{i}>{inner})")
             self._line_regexes.append(re.compile(rf"\s*{inner}\s*"))
         self.regex = re.compile(rf"\s*(?:{'|'.join(parts)})\s*") if parts else None
-        cues: dict[str, int] = {}
-        self.uncued = 0
-        for i, r in enumerate(self.rules):
-            need = required_substrings(r.pattern, 0 if r.case_sensitive else re.IGNORECASE)
-            if need is None:
-                self.uncued |= 1 << i
-                continue
-            for c in need:
-                cues[c] = cues.get(c, 0) | 1 << i
-        self.cue_finder = CueFinder(_drop_superstrings(cues))
+        cues, self.uncued = rule_cues(self.rules)
+        self.cue_finder = CueFinder(cues)
         masks = list(self.cue_finder.cues.values())
         self._cue_masks = np.array(masks if len(self.rules) <= 64 else [0] * len(masks),
                                    np.uint64)
@@ -315,15 +307,15 @@ class LineMatcher:
             return []
         everything = (1 << len(self.rules)) - 1
         folded = fold(text)
+        if folded is not None and (len(self.rules) > 64 or self.cue_finder.engine != "hyperscan"):
+            # the automaton yields matches one by one: handling each in Python beats
+            # collecting them into arrays first
+            return self._lines_to_judge_python(text, folded, spans)
         bounds = np.asarray(spans, np.int64)
         if folded is None:
             lines = np.arange(len(spans))
             masks: list[int] = [everything] * len(spans)
             limits = np.full(len(spans), self._limit(everything), np.int64)
-        elif len(self.rules) > 64 or self.cue_finder.engine != "hyperscan":
-            # the automaton yields matches one by one: handling each in Python beats
-            # collecting them into arrays first
-            return self._lines_to_judge_python(text, folded, spans)
         else:
             last, cue = self.cue_finder.scan_arrays(folded)
             first = last - self.cue_finder.lengths[cue] + 1
@@ -425,8 +417,7 @@ class LineMatcher:
             pass
         keep = tuple(i for i, r in enumerate(self.rules) if n <= r.max_words)
         if keep not in self._by_rules:
-            parts = [f"(?:{self.rules[i].pattern})" if self.rules[i].case_sensitive
-                     else f"(?i:{self.rules[i].pattern})" for i in keep]
+            parts = [_inline(self.rules[i]) for i in keep]
             self._by_rules[keep] = (
                 re.compile(rf"\s*(?:{'|'.join(parts)})\s*") if parts else None)
         got = self._by_count[n] = self._by_rules[keep]
@@ -442,6 +433,25 @@ class LineMatcher:
         name = m.lastgroup
         assert name is not None
         return self.rules[int(name[1:])]
+
+
+def _inline(rule: Rule) -> str:
+    """The rule's pattern as a group carrying its own case flag, to combine with others."""
+    return f"(?:{rule.pattern})" if rule.case_sensitive else f"(?i:{rule.pattern})"
+
+
+def rule_cues(rules: Sequence[Rule]) -> tuple[dict[str, int], int]:
+    """Cue -> bit mask of the rules (by position) requiring it, and the bit mask of the rules
+    whose regex requires no nameable substring (they must be tried on every line)."""
+    cues: dict[str, int] = {}
+    uncued = 0
+    for i, r in enumerate(rules):
+        need = required_substrings(r.pattern, 0 if r.case_sensitive else re.IGNORECASE)
+        if need is None:
+            uncued |= 1 << i
+        for c in need or ():
+            cues[c] = cues.get(c, 0) | 1 << i
+    return _drop_superstrings(cues), uncued
 
 
 def _drop_superstrings(cues: dict[str, int]) -> dict[str, int]:

@@ -261,15 +261,13 @@ def _mail_sub(m: re.Match[str]) -> str:
     return _T_MAIL.sub("<u>", m.group())
 
 
-def _signature(originals: Sequence[str], chrome: Sequence[bool] = ()) -> int:
-    """The document's context signature: smallest hash over its long lines (or its text).
+def _signature(originals: Sequence[str], longs: Sequence[str]) -> int:
+    """The document's context signature: smallest hash over ``longs``, its long lines that no
+    rule removes (or over its text when there are none).
 
-    Long lines a rule removes (``chrome``) are left out: a cookie banner shared by every blog
-    of a host would otherwise give all of them one signature, so their shared footer looked
-    like one text reprinted, not chrome, until a first clean had removed the banner and a
-    second clean then removed the footer."""
-    longs = [o for k, o in enumerate(originals)
-             if len(o) >= _LONG_CHARS and not (chrome and chrome[k])]
+    Why not every long line: a cookie banner shared by every blog of a host would give all of
+    them one signature, so their shared footer looked like one text reprinted, not chrome,
+    until a first clean had removed the banner and a second clean then removed the footer."""
     if not longs:
         return _h("\n".join(originals))
     return min(_h(o.strip()) for o in longs)
@@ -344,13 +342,11 @@ class BoilerplatePass(Pass):
             originals = [text[a:b] for a, b in spans]  # = nonblank_lines(text)
             of_line = self._key_hash.of_line
             uniq = {of_line(o) for o in originals if len(o) <= limit}
-            longs = [at for at, (a, b) in enumerate(spans) if b - a >= _LONG_CHARS]
-            chrome = [False] * len(originals)
+            longs = [(a, b) for a, b in spans if b - a >= _LONG_CHARS]
             if self._compiled and longs:
-                removed = self.matcher.removes_long_lines(text, [spans[k] for k in longs])
-                for at, gone in zip(longs, removed, strict=True):
-                    chrome[at] = gone
-            sig = _signature(originals, chrome)
+                removed = self.matcher.removes_long_lines(text, longs)
+                longs = [ab for ab, gone in zip(longs, removed, strict=True) if not gone]
+            sig = _signature(originals, [text[a:b] for a, b in longs])
             keys.extend(uniq)
             sigs.extend([sig] * len(uniq))
         k = np.array(keys, dtype=np.uint64)

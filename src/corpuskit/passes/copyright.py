@@ -27,8 +27,15 @@ from pydantic import Field
 
 from corpuskit.model import Document
 from corpuskit.pass_api import Pass, PassContext, PassOptions
-from corpuskit.passes._cues import CueFinder, fold, required_substrings
-from corpuskit.passes._rules import Rule, RuleSet, assemble, corpuskit_addhooks, word_count
+from corpuskit.passes._cues import CueFinder, fold
+from corpuskit.passes._rules import (
+    Rule,
+    RuleSet,
+    assemble,
+    corpuskit_addhooks,
+    rule_cues,
+    word_count,
+)
 from corpuskit.plugin_api import hookimpl
 
 __all__ = ["CopyrightOptions", "CopyrightPass", "corpuskit_addhooks", "corpuskit_register_passes"]
@@ -132,14 +139,7 @@ class CopyrightClassifier:
         self._memo: dict[tuple[str, bool], Verdict | None] = {}
         # which rules a line's segments can match at all: each rule's required substrings
         # (derived from its regex, so exact, unlike the hand-written candidate cues above)
-        needs: dict[str, int] = {}
-        self._uncued = 0
-        for i, r in enumerate(self.rules):
-            need = required_substrings(r.pattern, 0 if r.case_sensitive else re.IGNORECASE)
-            if need is None:
-                self._uncued |= 1 << i
-            for c in need or ():
-                needs[c] = needs.get(c, 0) | 1 << i
+        needs, self._uncued = rule_cues(self.rules)
         self._rule_finder = CueFinder(needs)
 
     def _rules_in(self, line: str) -> int:
