@@ -3,6 +3,9 @@ plugin loaded by path (so process workers can load it too)."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,17 @@ from corpuskit.session import Session, SessionSpec
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "corpora"
 SAMPLE_PLUGIN = str(Path(__file__).resolve().parent / "_plugins" / "sample_passes.py")
+
+# compiled line filters go to a cache of the test run's own (subprocesses inherit it), not to
+# the user's ~/.cache; the first test that needs the built-in rules' filter compiles it
+_CACHE = None
+if "CORPUSKIT_CACHE_DIR" not in os.environ:
+    _CACHE = os.environ["CORPUSKIT_CACHE_DIR"] = tempfile.mkdtemp(prefix="corpuskit-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _CACHE is not None:
+        shutil.rmtree(_CACHE, ignore_errors=True)
 
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:

@@ -30,6 +30,7 @@ from tests.conftest import SHARED
         (r"(?=.*cookie).{10,}", {"cookie"}),  # a look-ahead's text is required too
         (r"home\s*[›»>]", {"home"}),
         (r"[›»]\s*\w+", {"›", "»"}),
+        ("İstanbul", {"stanbul"}),  # 'İ' also matches 'i' and 'I': it names no substring
         ("x?", None),
         (r"\w+", None),
         ("(?:foo|.*)", None),
@@ -50,6 +51,15 @@ def test_cues_are_lower_case_and_folded() -> None:
 
 
 ENGINES = ["ahocorasick"] + (["hyperscan"] if _cues._hyperscan is not None else [])
+MODES = ["ahocorasick"] + (["hyperscan-cues", "hyperscan"] if _cues._hyperscan is not None
+                           else [])
+"""How lines are picked: cues found by either engine, or (``hyperscan``) the whole-line
+filter of :mod:`corpuskit.passes._line_filter`."""
+
+
+def _use(mode: str, mp: pytest.MonkeyPatch) -> None:
+    mp.setenv("CORPUSKIT_CUE_ENGINE", mode.split("-")[0])
+    mp.setenv("CORPUSKIT_LINE_FILTER", "0" if mode.endswith("-cues") else "1")
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -126,12 +136,13 @@ def _verdicts_filtered(m: LineMatcher, text: str) -> dict[int, str]:
     return out
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("mode", MODES)
 def test_filtered_judging_equals_judging_every_line_on_rule_examples(
-    engine: str, monkeypatch: pytest.MonkeyPatch
+    mode: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CORPUSKIT_CUE_ENGINE", engine)
+    _use(mode, monkeypatch)
     m = LineMatcher(builtin_rules("boilerplate").rules)
+    assert (m.line_filter() is not None) == (mode == "hyperscan")
     lines = [ex for r in m.rules for ex in (*r.examples, *r.counter_examples)]
     lines += list(builtin_rules("boilerplate").counter_examples)
     text = "\n".join(lines)
@@ -151,16 +162,16 @@ def test_filtered_judging_equals_judging_every_line(parts: list[str]) -> None:
     assert _verdicts_filtered(m, text) == _verdicts_everywhere(m, text)
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("mode", MODES)
 def test_filtered_judging_equals_judging_every_line_on_real_pages(
-    engine: str, monkeypatch: pytest.MonkeyPatch
+    mode: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = SHARED / "trafilatura-eval" / "text"
     if not root.is_dir():
         pytest.skip("../shared/corpora not available")
-    monkeypatch.setenv("CORPUSKIT_CUE_ENGINE", engine)
+    _use(mode, monkeypatch)
     m = LineMatcher(builtin_rules("boilerplate").rules)
-    assert m.cue_finder.engine == engine
+    assert m.cue_finder.engine == mode.split("-")[0]
     pages = sorted(root.glob("*.txt"))[:60]
     removed = 0
     for p in pages:
@@ -171,7 +182,8 @@ def test_filtered_judging_equals_judging_every_line_on_real_pages(
     assert removed > 100
 
 
-def test_a_rule_without_cues_is_tried_on_every_line() -> None:
+def test_a_rule_without_cues_is_tried_on_every_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORPUSKIT_LINE_FILTER", "0")
     rule = Rule(id="any-short", description="d", pattern=r"\w{3}", examples=("abc",),
                 max_words=1)
     m = LineMatcher((rule,))
@@ -203,14 +215,15 @@ def test_word_counts_property(text: str, raw: list[tuple[int, int]]) -> None:
 @given(st.lists(st.one_of(
     st.text(max_size=30),
     st.sampled_from(["Share", "© AP", "Cookies", "Newsletter", "Mehr lesen", "Foto: dpa",
-                     "\ud800 share", "Ünd Share", "İ share", "SHARE THIS"]),
-), max_size=10), st.sampled_from(ENGINES))
+                     "\ud800 share", "Ünd Share", "İ share", "SHARE THIS", "\u2003Share\xa0",
+                     "Home › News › World", "Read more »", "ſhare", "share\r\nmenu"]),
+), max_size=10), st.sampled_from(MODES))
 def test_filtered_judging_equals_judging_every_line_on_any_text(
-    parts: list[str], engine: str
+    parts: list[str], mode: str
 ) -> None:
     """Arbitrary Unicode (lone surrogates, characters whose lower case is longer, line
-    separators inside a part): the cue filter never changes a verdict, with either engine."""
-    m = _matcher(engine)
+    separators inside a part): the filters never change a verdict, in any mode."""
+    m = _matcher(mode)
     text = "\n".join(parts)
     assert _verdicts_filtered(m, text) == _verdicts_everywhere(m, text)
 
@@ -218,11 +231,12 @@ def test_filtered_judging_equals_judging_every_line_on_any_text(
 _MATCHERS: dict[str, LineMatcher] = {}
 
 
-def _matcher(engine: str) -> LineMatcher:
-    """One built-in boilerplate matcher per engine (building one compiles every rule)."""
-    if engine not in _MATCHERS:
+def _matcher(mode: str) -> LineMatcher:
+    """One built-in boilerplate matcher per mode (building one compiles every rule)."""
+    if mode not in _MATCHERS:
         with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("CORPUSKIT_CUE_ENGINE", engine)
-            _MATCHERS[engine] = LineMatcher(builtin_rules("boilerplate").rules)
-    assert _MATCHERS[engine].cue_finder.engine == engine
-    return _MATCHERS[engine]
+            _use(mode, mp)
+            m = _MATCHERS[mode] = LineMatcher(builtin_rules("boilerplate").rules)
+            m.line_filter()  # decided while the mode's environment is set
+    assert _MATCHERS[mode].cue_finder.engine == mode.split("-")[0]
+    return _MATCHERS[mode]

@@ -83,7 +83,7 @@ def fold(text: str) -> str | None:
     low = text.lower()
     if len(low) != len(text):
         return None
-    if _NEEDS_FOLD.search(low):
+    if not low.isascii() and _NEEDS_FOLD.search(low):  # (isascii is a flag lookup)
         low = low.translate(_FOLD)
     return low
 
@@ -109,6 +109,10 @@ _UNKNOWN = _Info(None, None)
 
 def _literal(chars: Iterable[str]) -> _Info:
     s = frozenset(c.lower().translate(_FOLD) for c in chars)
+    if any(len(x) != 1 for x in s):
+        # 'İ' lower-cases to two characters, yet the regex engine matches it with 'i' and 'I'
+        # (it folds one character at a time): no substring can be named for it
+        return _UNKNOWN
     return _Info(s, s)
 
 

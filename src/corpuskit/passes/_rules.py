@@ -12,6 +12,7 @@ historic ``corpuskit_addhooks``); each rule says which pass it belongs to with `
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from bisect import bisect_right
@@ -26,6 +27,7 @@ import pluggy
 
 from corpuskit.errors import ConfigError
 from corpuskit.passes._cues import CueFinder, fold, required_substrings
+from corpuskit.passes._line_filter import LineFilter, line_filter
 from corpuskit.plugin_api import hookimpl
 from corpuskit.segment import word_counts
 
@@ -287,6 +289,27 @@ class LineMatcher:
         self._uncued_limit = self._limit(self.uncued)
         self._by_rules: dict[tuple[int, ...], re.Pattern[str] | None] = {}
         self._by_count: dict[int, re.Pattern[str] | None] = {}
+        self._line_filter: LineFilter | bool | None = False  # False: not built yet
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the compiled line filter: a worker gets it from its own process
+        cache (or the disk cache the parent filled)."""
+        state = self.__dict__.copy()
+        state["_line_filter"] = False
+        return state
+
+    def line_filter(self) -> LineFilter | None:
+        """The whole-line prefilter (:mod:`corpuskit.passes._line_filter`), built on first
+        use; None with the pyahocorasick engine, with ``CORPUSKIT_LINE_FILTER=0``, or when
+        Hyperscan refuses a rule (then cues alone pick the lines)."""
+        if self._line_filter is False:
+            use = (self.cue_finder.engine == "hyperscan"
+                   and os.environ.get("CORPUSKIT_LINE_FILTER", "1") != "0")
+            self._line_filter = line_filter(
+                [(r.pattern, 0 if r.case_sensitive else re.IGNORECASE) for r in self.rules]
+            ) if use else None
+        assert self._line_filter is not True
+        return self._line_filter
 
     def _limit(self, mask: int) -> int:
         """The largest ``max_words`` of the rules in ``mask`` (-1 for none)."""
@@ -298,15 +321,27 @@ class LineMatcher:
         """``(index, rules)`` of the lines of ``text`` (``spans``, ascending) that some rule
         could remove, ``rules`` being the bit mask of the rules that could.
 
-        A rule removes a line only if the line holds one of the rule's required substrings
-        (its cues, :mod:`corpuskit.passes._cues`) and has at most ``max_words`` words, so the
-        other lines and rules need no regex. Judging every line with every rule gives the same
-        verdicts, slower. The per-match and per-line work is numpy (a page has thousands of
-        cue hits), except with more than 64 rules, where the masks do not fit a machine word."""
+        With Hyperscan, the line filter names them: every rule loosened into a whole-line
+        pattern (:mod:`corpuskit.passes._line_filter`). Otherwise (and for texts it cannot
+        scan) cues do: a rule removes a line only if the line holds one of the rule's
+        required substrings (its cues, :mod:`corpuskit.passes._cues`) and has at most
+        ``max_words`` words, so the other lines and rules need no regex. Judging every line
+        with every rule gives the same verdicts, slower. The per-match and per-line work is
+        numpy (a page has thousands of cue hits), except with more than 64 rules, where the
+        masks do not fit a machine word."""
         if self.regex is None or not spans:
             return []
-        everything = (1 << len(self.rules)) - 1
         folded = fold(text)
+        lf = self.line_filter()
+        if lf is not None and folded is not None and "\r" not in text:
+            # (Hyperscan's line anchors know only "\n"; a lone surrogate is not UTF-8)
+            try:
+                data = folded.encode("utf-8")
+            except UnicodeEncodeError:
+                pass
+            else:
+                return lf.lines(data, len(folded), spans)
+        everything = (1 << len(self.rules)) - 1
         if folded is not None and (len(self.rules) > 64 or self.cue_finder.engine != "hyperscan"):
             # the automaton yields matches one by one: handling each in Python beats
             # collecting them into arrays first
