@@ -78,6 +78,33 @@ class Edit:
     paragraph: int | None = None
     detail: Mapping[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def of(
+        cls,
+        pass_name: str,
+        rule: str,
+        doc_id: str,
+        kind: EditKind,
+        start: int,
+        end: int,
+        before: str,
+        after: str,
+        reason: str,
+        paragraph: int | None,
+        detail: Mapping[str, Any],
+    ) -> Edit:
+        """The same as ``Edit(...)`` with every field given, built at a third of the cost.
+
+        Why: a pass can record a hundred thousand edits per 50 MB (every boilerplate line is
+        one), and a frozen dataclass's ``__init__`` sets each field through
+        ``object.__setattr__``; filling ``__dict__`` at once gives an equal, still frozen
+        object (a test compares the two)."""
+        e = object.__new__(cls)
+        e.__dict__.update(pass_name=pass_name, rule=rule, doc_id=doc_id, kind=kind,
+                          start=start, end=end, before=before, after=after, reason=reason,
+                          paragraph=paragraph, detail=detail)
+        return e
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form used in report.json and edits.jsonl."""
         out: dict[str, Any] = {

@@ -107,13 +107,20 @@ class PassContext:
         self._starts: list[int] | None = None
 
     # -- recording ------------------------------------------------------------------------------
-    def delete_paragraph(self, p: Paragraph, *, rule: str, reason: str, **detail: Any) -> None:
-        """Remove a paragraph of ``doc.paragraphs`` with its separator."""
-        self._deletions["paragraphs"][p.index] = (rule, reason, detail)
+    def delete_paragraph(
+        self, p: Paragraph | int, *, rule: str, reason: str, **detail: Any
+    ) -> None:
+        """Remove a paragraph of ``doc.paragraphs`` (or its index) with its separator."""
+        self._deletions["paragraphs"][p if isinstance(p, int) else p.index] = (
+            rule, reason, detail)
 
-    def delete_line(self, line: Paragraph, *, rule: str, reason: str, **detail: Any) -> None:
-        """Remove a line of ``doc.lines`` with its line ending."""
-        self._deletions["lines"][line.index] = (rule, reason, detail)
+    def delete_line(
+        self, line: Paragraph | int, *, rule: str, reason: str, **detail: Any
+    ) -> None:
+        """Remove a line of ``doc.lines`` (or its index in ``doc.line_spans``) with its line
+        ending. An index spares a pass that judged spans from building the line."""
+        self._deletions["lines"][line if isinstance(line, int) else line.index] = (
+            rule, reason, detail)
 
     def replace(
         self, start: int, end: int, new: str, *, rule: str, reason: str, **detail: Any
@@ -145,25 +152,30 @@ class PassContext:
         if self._drop is not None:
             return [self._drop]
         out = list(self._replacements)
+        sources = len(out)
+        text = self.doc.text
         for unit_kind, chosen in self._deletions.items():
             if not chosen:
                 continue
+            sources += 1
             units = (self.doc.paragraph_spans if unit_kind == "paragraphs"
                      else self.doc.line_spans)
-            spans = deletion_spans(units, chosen, self.doc.text)
-            for idx, (s, e) in spans.items():
+            paragraph_at = self._paragraph_at
+            new = self._edit
+            # deletion_spans gives ascending, non-overlapping spans: a pass that only deletes
+            # lines (most of them, on most documents) needs no sort and no overlap check
+            for idx, (s, e) in deletion_spans(units, chosen, text).items():
                 rule, reason, detail = chosen[idx]
-                out.append(
-                    self._edit("delete", s, e, "", rule, reason, detail, self._paragraph_at(
-                        units[idx][0]))
-                )
-        out.sort(key=lambda ed: (ed.start, ed.end))
-        for a, b in itertools.pairwise(out):
-            if b.start < a.end or (b.start == a.start and a.start == a.end == b.end):
-                raise PassError(
-                    f"pass {self.pass_name!r} made overlapping edits at {a.start}:{a.end} and "
-                    f"{b.start}:{b.end}"
-                )
+                out.append(new("delete", s, e, "", rule, reason, detail,
+                               paragraph_at(units[idx][0])))
+        if sources > 1:
+            out.sort(key=lambda ed: (ed.start, ed.end))
+            for a, b in itertools.pairwise(out):
+                if b.start < a.end or (b.start == a.start and a.start == a.end == b.end):
+                    raise PassError(
+                        f"pass {self.pass_name!r} made overlapping edits at {a.start}:{a.end} "
+                        f"and {b.start}:{b.end}"
+                    )
         return out
 
     def _edit(
@@ -177,19 +189,9 @@ class PassContext:
         detail: Mapping[str, Any],
         paragraph: int | None,
     ) -> Edit:
-        return Edit(
-            pass_name=self.pass_name,
-            rule=rule,
-            doc_id=self.doc.id,
-            kind=kind,
-            start=start,
-            end=end,
-            before=self.doc.text[start:end],
-            after=new,
-            reason=reason,
-            paragraph=paragraph,
-            detail=dict(detail),
-        )
+        # ``detail`` is the keyword dict of one recording call: a fresh dict, kept as it is
+        return Edit.of(self.pass_name, rule, self.doc.id, kind, start, end,
+                       self.doc.text[start:end], new, reason, paragraph, detail)
 
     def _paragraph_at(self, offset: int) -> int | None:
         """Index of the paragraph holding ``offset`` (or the next one after a separator)."""

@@ -18,13 +18,15 @@ if TYPE_CHECKING:
     from corpuskit.model import Edit
 
 Span = tuple[int, int]
-_PLUS_ONE = (1).__add__
 _NOT_ONE = (1).__ne__
+_FIRST = operator.itemgetter(0)
+_SECOND = operator.itemgetter(1)
 
 # A line ending is \r\n, \n or \r. Content spans exclude it.
 _LINE = re.compile(r"[^\r\n]*")
 _WRAP_MIN = 40
 _WRAP_MAX = 100
+_WRAP_LENGTHS = range(_WRAP_MIN, _WRAP_MAX + 1)
 _SENTENCE_END = frozenset(".!?:;\"\u201d\u2019)\u3002")
 
 
@@ -85,14 +87,32 @@ def word_counts(text: str, spans: Sequence[Span] | np.ndarray) -> np.ndarray:
 def split_lines(text: str) -> list[Span]:
     """Spans of the non-blank lines (whitespace-only lines count as blank)."""
     if "\r" not in text:
-        # the common case, with every loop in C (map/accumulate/compress), since the line
-        # passes segment every document: a line is kept when it is non-empty xor all blank
-        parts = text.split("\n")
-        lens = list(map(len, parts))
-        ends = list(accumulate(map(_PLUS_ONE, lens), initial=-1))
-        del ends[0]
-        keep = map(operator.xor, map(bool, parts), map(str.isspace, parts))
-        return list(compress(zip(map(operator.sub, ends, lens), ends, strict=True), keep))
+        # the common case, in numpy, since the line passes segment every document: line
+        # breaks are the "\n" code units; a line is blank when empty, or when it starts with a
+        # blank and str.isspace says so (few lines start with one)
+        if text.isascii():  # (a flag lookup) one byte a character
+            codes = np.frombuffer(text.encode("ascii"), np.uint8)
+        else:
+            codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+        breaks = np.flatnonzero(codes == 10)
+        starts = np.empty(breaks.size + 1, np.int64)
+        starts[0] = 0
+        starts[1:] = breaks + 1
+        ends = np.empty(breaks.size + 1, np.int64)
+        ends[:-1] = breaks
+        ends[-1] = codes.size
+        full = ends > starts
+        starts, ends = starts[full], ends[full]
+        first = codes[starts]
+        maybe = np.flatnonzero(_IS_SPACE[first if codes.dtype == np.uint8
+                                         else np.minimum(first, 0x3001)])
+        if maybe.size:
+            blank = [i for i in maybe.tolist() if text[starts[i]:ends[i]].isspace()]
+            if blank:
+                keep = np.ones(starts.size, bool)
+                keep[blank] = False
+                starts, ends = starts[keep], ends[keep]
+        return list(zip(starts.tolist(), ends.tolist(), strict=True))
     return [(s, e) for s, e in line_spans(text) if e > s and not text[s:e].isspace()]
 
 
@@ -161,21 +181,25 @@ def split_paragraphs(
 
 def _split_blocks_lf(text: str, lines: Sequence[Span]) -> list[Span]:
     """``split_paragraphs(text, "auto", lines)`` for a text without ``\r``: the blank-line
-    boundaries are found with C loops, so only blocks of several lines cost Python time."""
-    starts = [s for s, _e in lines]
-    ends = [e for _s, e in lines]
+    boundaries and the line-length test are C loops, so only blocks whose lines all have a
+    wrapped length cost Python time."""
+    starts = list(map(_FIRST, lines))
+    ends = list(map(_SECOND, lines))
     # a block starts at line 0 and wherever more than one "\n" precedes a line
     firsts = [0, *compress(count(1), map(_NOT_ONE, map(operator.sub, starts[1:], ends[:-1])))]
+    lengths = list(map(operator.sub, ends, starts))
+    # unwrapped[i]: lines before i whose length no wrapped line (but the last) can have
+    unwrapped = list(accumulate(map(operator.not_, map(_WRAP_LENGTHS.__contains__, lengths)),
+                                initial=0))
     out: list[Span] = []
     for a, b in zip(firsts, [*firsts[1:], len(lines)], strict=True):
         if b - a == 1:
             out.append(lines[a])
-            continue
-        block = lines[a:b]
-        if _looks_hard_wrapped(text, block):
+        elif (unwrapped[b - 1] == unwrapped[a] and lengths[b - 1] <= _WRAP_MAX
+              and _looks_hard_wrapped(text, lines[a:b])):
             out.append((starts[a], ends[b - 1]))
         else:
-            out.extend(block)
+            out.extend(lines[a:b])
     return out
 
 

@@ -11,8 +11,9 @@ about one match per line that is really chrome, naming the rule that may remove 
 
 Why loosened, not translated: Python's regex dialect and Hyperscan's differ in small ways (case
 folding, what ``\\w`` and ``\\b`` mean outside ASCII, look-arounds Hyperscan lacks). The
-loosened pattern keeps only constructs that mean the same in both: literal characters (case
-folded the way :func:`~corpuskit.passes._cues.fold` folds the text), explicit character sets,
+loosened pattern keeps only constructs that mean the same in both: literal characters
+(matching each lower-case character the regex engine equates with them, see
+:func:`~corpuskit.passes._cues.fold`), explicit character sets,
 alternation and repetition. Everything else becomes something that matches at least as much:
 an assertion matches the empty string, ``\\w`` any character but an ASCII blank, ``\\s`` an
 ASCII blank or any non-ASCII character, a back-reference any run of characters. So every line a
@@ -33,6 +34,7 @@ import os
 import tempfile
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +53,7 @@ try:  # Python 3.11+
 except ImportError:  # pragma: no cover - Python 3.10
     import sre_parse  # type: ignore[no-redef]
 
-__all__ = ["LineFilter", "line_filter", "loosen"]
+__all__ = ["LineFilter", "line_filter", "loosen", "prepare"]
 
 VERSION = "1"
 """Part of the cache key: bump when :func:`loosen` changes what it writes."""
@@ -98,6 +100,41 @@ def _folded(c: str) -> str | None:
     character (the regex engine folds those differently: 'İ' matches 'i')."""
     low = c.lower()
     return low.translate(_FOLD) if len(low) == 1 else None
+
+
+_TEXT_FOLD = {ord("ſ"): "s", ord("ı"): "i"}
+"""The two fold characters that stand for ASCII letters: :func:`prepare` replaces them in the
+text, since a pattern ``[sſ]`` instead of ``s`` would slow the scan (``s`` and ``i`` are in
+most literals)."""
+_VARIANTS: dict[str, str] = {}
+for _k, _v in sorted(_FOLD.items()):
+    if _k not in _TEXT_FOLD:
+        _VARIANTS[_v] = _VARIANTS.get(_v, _v) + chr(_k)
+"""Folded character -> every lower-case character that folds to it ('σ' -> 'σς'): the other
+fold characters are matched by the patterns, which spares a search of every text for them."""
+
+
+def prepare(text: str) -> bytes | None:
+    """What the filter scans for ``text``: its lower case as UTF-8, with 'ſ' and 'ı' made 's'
+    and 'i'; None when it cannot scan it (a line break other than "\n": its line anchors know
+    only that one; lower-casing that changes the length; a lone surrogate, not UTF-8)."""
+    if "\r" in text:
+        return None
+    low = text.lower()
+    if len(low) != len(text):
+        return None
+    if not low.isascii() and ("ſ" in low or "ı" in low):
+        low = low.translate(_TEXT_FOLD)
+    try:
+        return low.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+
+
+def _lit(f: str) -> str:
+    """A folded character as a pattern matching it in lower-cased text."""
+    v = _VARIANTS.get(f)
+    return _char(f) if v is None else _class(v)
 
 
 def _class(chars: Iterable[str]) -> str:
@@ -147,7 +184,7 @@ def _in(items: Sequence[tuple[Any, Any]]) -> str:
         return _ANY
     if len(folded) > _MAX_SET:
         return _ANY if ascii_blank else _NON_BLANK
-    return _class(c for c in folded if c)
+    return _class(v for c in folded if c for v in _VARIANTS.get(c, c))
 
 
 def _category(av: Any) -> str:
@@ -179,7 +216,7 @@ def _repeat(lo: int, hi: int, inner: str) -> str:
 def _item(op: Any, av: Any) -> str:
     if op is _C.LITERAL:
         f = _folded(chr(av))
-        return _ANY if f is None or f == "\n" else _char(f)
+        return _ANY if f is None or f == "\n" else _lit(f)
     if op is _C.IN:
         return _in(av)
     if op is _C.ANY or op is _C.NOT_LITERAL:
@@ -221,7 +258,7 @@ def _whole_line(items: list[tuple[Any, Any]]) -> str:
 def loosen(pattern: str, flags: int = 0) -> list[str]:
     """Hyperscan patterns (UTF-8, multi-line), one per top-level alternative of ``pattern``
     (Hyperscan limits a pattern's length), that together match every whole line of a
-    :func:`~corpuskit.passes._cues.fold` ed text that ``\\s*pattern\\s*`` fully matches."""
+    lower-cased text that ``\\s*pattern\\s*`` fully matches in the original text."""
     items = list(sre_parse.parse(pattern, flags))
     while len(items) == 1 and items[0][0] is _C.SUBPATTERN:
         items = list(items[0][1][-1])
@@ -243,9 +280,9 @@ class LineFilter:
         """``(index, rules)`` of the lines (``spans``, ascending) that some loosened pattern
         matches, ``rules`` the bit mask of those rules, in index order.
 
-        ``data``: the folded text as valid UTF-8 (Hyperscan's UTF-8 mode assumes it), ``chars``
-        its length in characters. A match ends at a line's end; other reports (the loosened
-        patterns may match across a blank line) point at no line's end and are dropped."""
+        ``data``: :func:`prepare` of the text, ``chars`` the text's length. A match ends at a
+        line's end; other reports (the loosened patterns may match across a blank line) point
+        at no line's end and are dropped."""
         ids: list[int] = []
         ends: list[int] = []
         add_id, add_end = ids.append, ends.append
@@ -262,7 +299,7 @@ class LineFilter:
             continuation = np.flatnonzero((raw & 0xC0) == 0x80)
             at = np.asarray(ends, np.int64)
             ends = (at - np.searchsorted(continuation, at)).tolist()
-        line_ends = [e for _s, e in spans]
+        line_ends = list(map(_END, spans))
         n = len(line_ends)
         found: dict[int, int] = {}
         get = found.get
@@ -273,6 +310,7 @@ class LineFilter:
         return sorted(found.items())
 
 
+_END = itemgetter(1)
 _FILTERS: dict[str, LineFilter | None] = {}
 
 

@@ -27,7 +27,7 @@ import pluggy
 
 from corpuskit.errors import ConfigError
 from corpuskit.passes._cues import CueFinder, fold, required_substrings
-from corpuskit.passes._line_filter import LineFilter, line_filter
+from corpuskit.passes._line_filter import LineFilter, line_filter, prepare
 from corpuskit.plugin_api import hookimpl
 from corpuskit.segment import word_counts
 
@@ -331,16 +331,12 @@ class LineMatcher:
         masks do not fit a machine word."""
         if self.regex is None or not spans:
             return []
-        folded = fold(text)
         lf = self.line_filter()
-        if lf is not None and folded is not None and "\r" not in text:
-            # (Hyperscan's line anchors know only "\n"; a lone surrogate is not UTF-8)
-            try:
-                data = folded.encode("utf-8")
-            except UnicodeEncodeError:
-                pass
-            else:
-                return lf.lines(data, len(folded), spans)
+        if lf is not None:
+            data = prepare(text)
+            if data is not None:
+                return lf.lines(data, len(text), spans)
+        folded = fold(text)
         everything = (1 << len(self.rules)) - 1
         if folded is not None and (len(self.rules) > 64 or self.cue_finder.engine != "hyperscan"):
             # the automaton yields matches one by one: handling each in Python beats

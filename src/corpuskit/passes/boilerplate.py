@@ -319,6 +319,7 @@ class BoilerplatePass(Pass):
         self._compiled = [(r, r.compiled()) for r in self.ruleset.rules] if o.rules else []
         # no rule can match a line longer than this (about 30 characters a word, generously)
         self._max_chars = 30 * max((r.max_words for r in self.ruleset.rules), default=0)
+        self._reasons = {r.id: f"boilerplate rule: {r.description}" for r in self.ruleset.rules}
         self._memo: dict[tuple[str, str], Rule | None] = {}
         self._key_hash = _KeyHashes()
 
@@ -420,9 +421,9 @@ class BoilerplatePass(Pass):
         if not spans:
             return
         hits = self._rule_hits(doc, spans)
+        delete = ctx.delete_line
         for i, rule in hits.items():
-            ctx.delete_line(doc.line(i), rule=rule.id,
-                            reason=f"boilerplate rule: {rule.description}", category=rule.category)
+            delete(i, rule=rule.id, reason=self._reasons[rule.id], category=rule.category)
         if use_freq:
             assert plan is not None
             self._apply_frequency(doc, ctx, spans, hits, plan)
@@ -490,7 +491,7 @@ class BoilerplatePass(Pass):
                 ctx.count("recurring_kept")
                 continue
             ctx.delete_line(
-                doc.line(i), rule="recurring-line",
+                i, rule="recurring-line",
                 reason=f"line template recurs in {df} of {plan.docs} documents",
                 template=tmpl, doc_frequency=df, documents=plan.docs, contexts=contexts,
                 position=where,

@@ -308,7 +308,7 @@ class CopyrightPass(Pass):
             start, end = lines[i]
             where = _where(i, len(lines), self.options)
             if v.action == "line":
-                ctx.delete_line(doc.line(i), rule=v.rule, reason="copyright notice line",
+                ctx.delete_line(i, rule=v.rule, reason="copyright notice line",
                                 rules=list(v.rules), position=where)
             else:
                 ctx.replace(start + v.cut, end, "", rule=v.rule,
