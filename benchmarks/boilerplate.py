@@ -138,7 +138,7 @@ def build_corpus(target_mb: float, out: Path) -> int:
 
 def _forget_segmentation(d: Document) -> None:
     """Drop the document's cached lines and paragraphs: measure the passes, not the cache."""
-    for name in ("lines", "paragraphs", "line_spans", "paragraph_spans"):
+    for name in ("lines", "paragraphs", "line_spans", "paragraph_spans", "line_bounds"):
         d.__dict__.pop(name, None)
 
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
-from corpuskit.segment import Span, split_lines, split_paragraphs
+import numpy as np
+
+from corpuskit.segment import Span, line_bounds, split_paragraphs
 
 EditKind = Literal["delete", "replace", "drop"]
 ProblemKind = Literal[
@@ -211,12 +213,19 @@ class Document:
         Why both: a :class:`Paragraph` per unit costs more than finding the units, and a pass
         that only looks at a few of them (a rule pass judging the lines a cue occurs in) or
         only needs offsets (edit resolution) should not pay for every one."""
-        return tuple(split_paragraphs(self.text, self.segmentation, self.line_spans))
+        return tuple(split_paragraphs(self.text, self.segmentation, self.line_spans,
+                                      self.line_bounds))
 
     @cached_property
     def line_spans(self) -> tuple[Span, ...]:
         """``(start, end)`` of each of :attr:`lines`, without building them."""
-        return tuple(split_lines(self.text))
+        starts, ends = self.line_bounds
+        return tuple(zip(starts.tolist(), ends.tolist(), strict=True))
+
+    @cached_property
+    def line_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """:attr:`line_spans` as two arrays (starts, ends), for work on all lines at once."""
+        return line_bounds(self.text)
 
     def line(self, index: int) -> Paragraph:
         """``lines[index]``, built alone when :attr:`lines` has not been built."""

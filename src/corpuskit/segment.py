@@ -6,10 +6,8 @@ comes out exactly as it went in, line endings and trailing newline included.
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Iterable, Sequence
-from itertools import accumulate, compress, count
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -18,15 +16,11 @@ if TYPE_CHECKING:
     from corpuskit.model import Edit
 
 Span = tuple[int, int]
-_NOT_ONE = (1).__ne__
-_FIRST = operator.itemgetter(0)
-_SECOND = operator.itemgetter(1)
 
 # A line ending is \r\n, \n or \r. Content spans exclude it.
 _LINE = re.compile(r"[^\r\n]*")
 _WRAP_MIN = 40
 _WRAP_MAX = 100
-_WRAP_LENGTHS = range(_WRAP_MIN, _WRAP_MAX + 1)
 _SENTENCE_END = frozenset(".!?:;\"\u201d\u2019)\u3002")
 
 
@@ -84,8 +78,9 @@ def word_counts(text: str, spans: Sequence[Span] | np.ndarray) -> np.ndarray:
     return before[e] - before[s] + first_is_word
 
 
-def split_lines(text: str) -> list[Span]:
-    """Spans of the non-blank lines (whitespace-only lines count as blank)."""
+def line_bounds(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends (int64 arrays) of the non-blank lines: :func:`split_lines` as arrays,
+    for passes and segmenters that work on many lines at once."""
     if "\r" not in text:
         # the common case, in numpy, since the line passes segment every document: line
         # breaks are the "\n" code units; a line is blank when empty, or when it starts with a
@@ -112,8 +107,16 @@ def split_lines(text: str) -> list[Span]:
                 keep = np.ones(starts.size, bool)
                 keep[blank] = False
                 starts, ends = starts[keep], ends[keep]
-        return list(zip(starts.tolist(), ends.tolist(), strict=True))
-    return [(s, e) for s, e in line_spans(text) if e > s and not text[s:e].isspace()]
+        return starts, ends
+    spans = [(s, e) for s, e in line_spans(text) if e > s and not text[s:e].isspace()]
+    both = np.array(spans, np.int64).reshape(-1, 2)
+    return both[:, 0].copy(), both[:, 1].copy()
+
+
+def split_lines(text: str) -> list[Span]:
+    """Spans of the non-blank lines (whitespace-only lines count as blank)."""
+    starts, ends = line_bounds(text)
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
 def _looks_hard_wrapped(text: str, block: Sequence[Span]) -> bool:
@@ -139,7 +142,8 @@ def split_paragraphs(
     text: str,
     mode: Literal["auto", "blocks", "lines"] = "auto",
     lines: Sequence[Span] | None = None,
-) -> list[Span]:
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Sequence[Span]:
     """Paragraph spans.
 
     - ``blocks``: blank-line separated blocks.
@@ -150,14 +154,15 @@ def split_paragraphs(
       blank-line separated but whose body is one paragraph per line (the news-diff seed) gets both
       right.
 
-    ``lines``: ``split_lines(text)`` when the caller has it already.
+    ``lines`` / ``bounds``: ``split_lines(text)`` / ``line_bounds(text)`` when the caller has
+    them already. When every paragraph is one line, ``lines`` itself is returned.
     """
     if lines is None:
         lines = split_lines(text)
     if mode == "lines":
-        return list(lines)
+        return lines
     if "\r" not in text and mode == "auto" and lines:
-        return _split_blocks_lf(text, lines)
+        return _split_blocks_lf(text, lines, bounds)
     blocks: list[list[Span]] = []
     prev_end = -2
     for s, e in lines:
@@ -179,27 +184,45 @@ def split_paragraphs(
     return out
 
 
-def _split_blocks_lf(text: str, lines: Sequence[Span]) -> list[Span]:
-    """``split_paragraphs(text, "auto", lines)`` for a text without ``\r``: the blank-line
-    boundaries and the line-length test are C loops, so only blocks whose lines all have a
-    wrapped length cost Python time."""
-    starts = list(map(_FIRST, lines))
-    ends = list(map(_SECOND, lines))
+def _split_blocks_lf(
+    text: str, lines: Sequence[Span], bounds: tuple[np.ndarray, np.ndarray] | None
+) -> Sequence[Span]:
+    """``split_paragraphs(text, "auto", lines)`` for a text without ``\r``.
+
+    The block boundaries and the length test are numpy over all lines: only a block of several
+    lines whose lines all have a wrapped length (few, outside books) reaches
+    :func:`_looks_hard_wrapped`, and a text without one keeps its lines as paragraphs."""
+    if bounds is None:
+        both = np.array(lines, np.int64).reshape(-1, 2)
+        starts, ends = both[:, 0], both[:, 1]
+    else:
+        starts, ends = bounds
+    n = starts.size
+    if n < 2:
+        return lines
     # a block starts at line 0 and wherever more than one "\n" precedes a line
-    firsts = [0, *compress(count(1), map(_NOT_ONE, map(operator.sub, starts[1:], ends[:-1])))]
-    lengths = list(map(operator.sub, ends, starts))
-    # unwrapped[i]: lines before i whose length no wrapped line (but the last) can have
-    unwrapped = list(accumulate(map(operator.not_, map(_WRAP_LENGTHS.__contains__, lengths)),
-                                initial=0))
+    opens = np.ones(n, bool)
+    np.not_equal(starts[1:] - ends[:-1], 1, out=opens[1:])
+    firsts = np.flatnonzero(opens)
+    lasts = np.empty_like(firsts)
+    lasts[:-1] = firsts[1:] - 1
+    lasts[-1] = n - 1
+    lengths = ends - starts
+    unwrapped = np.zeros(n + 1, np.int64)  # lines before i whose length no wrapped line has
+    np.cumsum((lengths < _WRAP_MIN) | (lengths > _WRAP_MAX), out=unwrapped[1:])
+    maybe = np.flatnonzero((lasts > firsts) & (unwrapped[lasts] == unwrapped[firsts])
+                           & (lengths[lasts] <= _WRAP_MAX))
+    merged = [(a, b) for a, b in zip(firsts[maybe].tolist(), lasts[maybe].tolist(), strict=True)
+              if _looks_hard_wrapped(text, lines[a:b + 1])]
+    if not merged:
+        return lines
     out: list[Span] = []
-    for a, b in zip(firsts, [*firsts[1:], len(lines)], strict=True):
-        if b - a == 1:
-            out.append(lines[a])
-        elif (unwrapped[b - 1] == unwrapped[a] and lengths[b - 1] <= _WRAP_MAX
-              and _looks_hard_wrapped(text, lines[a:b])):
-            out.append((starts[a], ends[b - 1]))
-        else:
-            out.extend(lines[a:b])
+    pos = 0
+    for a, b in merged:
+        out.extend(lines[pos:a])
+        out.append((lines[a][0], lines[b][1]))
+        pos = b + 1
+    out.extend(lines[pos:])
     return out
 
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from corpuskit.passes import _line_filter
 from corpuskit.passes._cues import _hyperscan, fold
 from corpuskit.passes._rules import LineMatcher, Rule, builtin_rules, word_count
-from corpuskit.segment import split_lines
+from corpuskit.segment import line_bounds, split_lines
 from tests.passes.test_cues import _verdicts_filtered
 
 pytestmark = pytest.mark.skipif(_hyperscan is None, reason="hyperscan not installed")
@@ -30,7 +30,7 @@ def _flags(r: Rule) -> int:
 def _reported(lf: _line_filter.LineFilter, text: str) -> dict[int, int]:
     data = _line_filter.prepare(text)
     assert data is not None
-    return dict(lf.lines(data, len(text), split_lines(text)))
+    return dict(lf.lines(data, len(text), line_bounds(text)[1]))
 
 
 def test_every_builtin_line_rule_reports_its_examples() -> None:
@@ -184,3 +184,15 @@ def test_line_filter_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("CORPUSKIT_LINE_FILTER", "0")
     m = LineMatcher((Rule(id="menu", description="d", pattern="menu"),))
     assert m.line_filter() is None
+
+
+def test_more_rules_than_a_machine_word_holds() -> None:
+    """Masks of 70 rules do not fit numpy's 64 bits: the Python path gives the same lines."""
+    words = [f"word{i:02d}" for i in range(70)]
+    rules = tuple(Rule(id=w, description="d", pattern=w) for w in words)
+    m = LineMatcher(rules)
+    assert m.line_filter() is not None
+    text = "\n".join(["intro", *words[::-1], "word05 and more", "Word69", "outro"])
+    got = dict(m.lines_to_judge(text, split_lines(text)))
+    assert got == {1 + k: 1 << (69 - k) for k in range(70)} | {72: 1 << 69}
+    assert _verdicts_filtered(m, text) == _everywhere(m, text)

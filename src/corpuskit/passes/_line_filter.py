@@ -32,9 +32,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -274,43 +272,48 @@ class LineFilter:
         self._db = db
         self._scratch = _hyperscan.Scratch(db)
 
-    def lines(
-        self, data: bytes, chars: int, spans: Sequence[tuple[int, int]]
-    ) -> list[tuple[int, int]]:
-        """``(index, rules)`` of the lines (``spans``, ascending) that some loosened pattern
-        matches, ``rules`` the bit mask of those rules, in index order.
+    def lines(self, data: bytes, chars: int, ends: np.ndarray) -> list[tuple[int, int]]:
+        """``(index, rules)`` of the lines (``ends``: their end offsets, ascending) that some
+        loosened pattern matches, ``rules`` the bit mask of those rules, in index order.
 
         ``data``: :func:`prepare` of the text, ``chars`` the text's length. A match ends at a
         line's end; other reports (the loosened patterns may match across a blank line) point
         at no line's end and are dropped."""
         ids: list[int] = []
-        ends: list[int] = []
-        add_id, add_end = ids.append, ends.append
+        at: list[int] = []
+        add_id, add_end = ids.append, at.append
 
         def on_match(i: int, _frm: int, to: int, _flags: int, _ctx: Any) -> None:
             add_id(i)
             add_end(to)
 
         self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
-        if not ids:
+        if not ids or not ends.size:
             return []
+        pos = np.array(at, np.int64)
         if len(data) != chars:  # byte offsets to character offsets
             raw = np.frombuffer(data, np.uint8)
-            continuation = np.flatnonzero((raw & 0xC0) == 0x80)
-            at = np.asarray(ends, np.int64)
-            ends = (at - np.searchsorted(continuation, at)).tolist()
-        line_ends = list(map(_END, spans))
-        n = len(line_ends)
-        found: dict[int, int] = {}
-        get = found.get
-        for i, end in zip(ids, ends, strict=True):
-            k = bisect_left(line_ends, end)
-            if k < n and line_ends[k] == end:
-                found[k] = get(k, 0) | 1 << i
-        return sorted(found.items())
+            pos -= np.searchsorted(np.flatnonzero((raw & 0xC0) == 0x80), pos)
+        line = np.searchsorted(ends, pos)
+        hit = line < ends.size
+        hit[hit] = ends[line[hit]] == pos[hit]
+        line = line[hit]
+        rule = np.array(ids, np.int64)[hit]
+        if not line.size:
+            return []
+        if rule.max() >= 63:  # masks wider than a machine word: in Python
+            found: dict[int, int] = {}
+            for k, i in zip(line.tolist(), rule.tolist(), strict=True):
+                found[k] = found.get(k, 0) | 1 << i
+            return sorted(found.items())
+        order = np.argsort(line, kind="stable")
+        line = line[order]
+        bits = np.left_shift(np.uint64(1), rule[order].astype(np.uint64))
+        starts = np.flatnonzero(np.r_[True, line[1:] != line[:-1]])
+        masks = np.bitwise_or.reduceat(bits, starts)
+        return list(zip(line[starts].tolist(), masks.tolist(), strict=True))
 
 
-_END = itemgetter(1)
 _FILTERS: dict[str, LineFilter | None] = {}
 
 

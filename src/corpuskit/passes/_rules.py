@@ -316,10 +316,11 @@ class LineMatcher:
         return max((r.max_words for i, r in enumerate(self.rules) if mask >> i & 1), default=-1)
 
     def lines_to_judge(
-        self, text: str, spans: Sequence[tuple[int, int]]
+        self, text: str, spans: Sequence[tuple[int, int]], ends: np.ndarray | None = None
     ) -> list[tuple[int, int]]:
         """``(index, rules)`` of the lines of ``text`` (``spans``, ascending) that some rule
-        could remove, ``rules`` being the bit mask of the rules that could.
+        could remove, ``rules`` being the bit mask of the rules that could. ``ends``: the
+        spans' ends as an array, when the caller has it (``Document.line_bounds``).
 
         With Hyperscan, the line filter names them: every rule loosened into a whole-line
         pattern (:mod:`corpuskit.passes._line_filter`). Otherwise (and for texts it cannot
@@ -335,7 +336,9 @@ class LineMatcher:
         if lf is not None:
             data = prepare(text)
             if data is not None:
-                return lf.lines(data, len(text), spans)
+                if ends is None:
+                    ends = np.fromiter((e for _s, e in spans), np.int64, len(spans))
+                return lf.lines(data, len(text), ends)
         folded = fold(text)
         everything = (1 << len(self.rules)) - 1
         if folded is not None and (len(self.rules) > 64 or self.cue_finder.engine != "hyperscan"):

@@ -396,7 +396,7 @@ class BoilerplatePass(Pass):
         # (``\b`` sees it, ``^`` matches only at offset 0), so a recurring line is judged once
         remember = self.matcher.context_free
         judge = self.matcher.judge
-        for i, rules in self.matcher.lines_to_judge(text_all, spans):
+        for i, rules in self.matcher.lines_to_judge(text_all, spans, doc.line_bounds[1]):
             s, e = spans[i]
             if e - s > limit:
                 continue
