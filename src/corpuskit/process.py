@@ -80,7 +80,9 @@ class PassStats:
 
 
 def _size(doc: Document) -> tuple[int, int]:
-    return len(doc.text.encode("utf-8", "surrogatepass")), len(doc.paragraphs)
+    """Bytes and paragraphs, counted on spans: a Paragraph object per paragraph would cost
+    more than some passes (the later passes' edit resolution reuses the spans)."""
+    return len(doc.text.encode("utf-8", "surrogatepass")), len(doc.paragraph_spans)
 
 
 def run_passes(
