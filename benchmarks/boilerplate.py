@@ -8,9 +8,11 @@ part sees realistic recurring chrome, not whole duplicate documents.
 Measured in the same process, so the ratios are stable even when the machine is busy:
 
 - ``read``: reading the files from disk and decoding them (the floor "reading the corpus").
-- ``copyright``: ``apply`` + edit resolution per document.
+- ``copyright``: ``apply_batch`` (batches of ``BATCH_SIZE`` documents, as the runner calls
+  passes) + edit resolution per document.
 - ``boilerplate scan``: the corpus-scope scan over batches of 256, merge and finalize.
-- ``boilerplate apply``: rules and frequency decisions + edit resolution per document.
+- ``boilerplate apply``: rules and frequency decisions (``apply_batch``, as above) + edit
+  resolution per document.
   ``(rules)`` runs on a fresh pass instance; ``(all)`` on the instance that scanned, as in an
   inline run (the passes remember line verdicts and templates per instance).
 - ``--mb`` below the size of the real pages gives one copy of them: no replication at all.
@@ -44,6 +46,7 @@ from pathlib import Path
 import corpuskit
 from corpuskit.model import Document
 from corpuskit.pass_api import PassContext
+from corpuskit.process import BATCH_SIZE
 from corpuskit.passes.boilerplate import BoilerplatePass
 from corpuskit.passes.copyright import CopyrightPass
 
@@ -177,10 +180,11 @@ def main() -> int:
 
         def copyright_apply() -> None:
             n = 0
-            for d in docs:
-                ctx = PassContext("copyright", d, None)
-                cp.apply(d, ctx)
-                n += len(ctx.edits())
+            for i in range(0, len(docs), BATCH_SIZE):  # in batches, as the runner calls passes
+                batch = docs[i:i + BATCH_SIZE]
+                ctxs = [PassContext("copyright", d, None) for d in batch]
+                cp.apply_batch(batch, ctxs)
+                n += sum(len(c.edits()) for c in ctxs)
             mid.extend(docs)
             print(f"  copyright edits: {n}", file=sys.stderr)
 
@@ -198,10 +202,11 @@ def main() -> int:
         def apply(p: object, bpass: BoilerplatePass) -> Callable[[], None]:
             def run() -> None:
                 n = 0
-                for d in mid:
-                    ctx = PassContext("boilerplate", d, p)
-                    bpass.apply(d, ctx)
-                    n += len(ctx.edits())
+                for i in range(0, len(mid), BATCH_SIZE):
+                    batch = mid[i:i + BATCH_SIZE]
+                    ctxs = [PassContext("boilerplate", d, p) for d in batch]
+                    bpass.apply_batch(batch, ctxs)
+                    n += sum(len(c.edits()) for c in ctxs)
                 print(f"  boilerplate edits: {n}", file=sys.stderr)
             return run
 

@@ -143,3 +143,22 @@ def test_paragraph_blocks_match_the_reference(shape: list[tuple[int, bool]]) -> 
              for k, stop in shape]
     text = "\n".join(lines)
     assert split_paragraphs(text) == _paragraphs_by_blocks(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="ab \n\t\xa0.é", max_size=60), min_size=1, max_size=6),
+       st.lists(st.sampled_from([
+           "x" * 45 + " wrapped prose line that does not end here and",
+           "x" * 50 + " goes on to a second line without a stop at all",
+           "A short line.", "", "  ", "menu"]), max_size=8))
+def test_joined_segmentation_equals_each_text_alone(texts: list[str], extra: list[str]) -> None:
+    from corpuskit.model import prime_segmentation
+    from corpuskit.segment import join_lines
+
+    texts = [*texts, "\n".join(extra)]  # hard-wrapped blocks too
+    docs = [Document(str(i), t) for i, t in enumerate(texts)]
+    prime_segmentation(docs, join_lines(texts))
+    for d, t in zip(docs, texts, strict=True):
+        alone = Document("alone", t)
+        assert d.__dict__["line_spans"] == alone.line_spans
+        assert d.__dict__["paragraph_spans"] == alone.paragraph_spans

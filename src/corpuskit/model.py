@@ -15,7 +15,14 @@ from typing import Any, Literal
 
 import numpy as np
 
-from corpuskit.segment import Span, line_bounds, split_paragraphs
+from corpuskit.segment import (
+    JoinedLines,
+    Span,
+    line_bounds,
+    merge_blocks,
+    split_paragraphs,
+    wrapped_blocks,
+)
 
 EditKind = Literal["delete", "replace", "drop"]
 ProblemKind = Literal[
@@ -249,3 +256,24 @@ class Document:
 
 def _to_paragraphs(text: str, spans: Sequence[Span]) -> tuple[Paragraph, ...]:
     return tuple(Paragraph(i, s, e, text[s:e]) for i, (s, e) in enumerate(spans))
+
+
+def prime_segmentation(docs: Sequence[Document], joined: JoinedLines) -> None:
+    """Fill the ``line_spans`` (and, for ``auto`` segmentation, ``paragraph_spans``) caches of
+    ``docs`` from :func:`corpuskit.segment.join_lines` of their texts, which found every
+    document's lines in one numpy pass. The values are the ones each document computes alone
+    (a test compares them); a cache already filled is left as it is."""
+    local = joined.local_spans()
+    blocks = wrapped_blocks(joined.text, None, joined.starts, joined.ends)
+    per_doc: list[list[tuple[int, int]]] = [[] for _ in docs]
+    first = joined.first_line
+    k = 0
+    for a, b in blocks:  # ascending, and never across two documents
+        while a >= first[k + 1]:
+            k += 1
+        per_doc[k].append((a - first[k], b - first[k]))
+    for doc, spans, own in zip(docs, local, per_doc, strict=True):
+        cache = doc.__dict__  # what functools.cached_property fills
+        lines = cache.setdefault("line_spans", tuple(spans))
+        if doc.segmentation == "auto" and "\r" not in doc.text:
+            cache.setdefault("paragraph_spans", tuple(merge_blocks(lines, own)))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import accumulate
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -187,19 +189,26 @@ def split_paragraphs(
 def _split_blocks_lf(
     text: str, lines: Sequence[Span], bounds: tuple[np.ndarray, np.ndarray] | None
 ) -> Sequence[Span]:
-    """``split_paragraphs(text, "auto", lines)`` for a text without ``\r``.
+    """``split_paragraphs(text, "auto", lines)`` for a text without ``\r``: its lines, with
+    each hard-wrapped block (:func:`wrapped_blocks`) merged into one paragraph."""
+    if bounds is None:
+        both = np.array(lines, np.int64).reshape(-1, 2)
+        bounds = (both[:, 0], both[:, 1])
+    return merge_blocks(lines, wrapped_blocks(text, lines, *bounds))
+
+
+def wrapped_blocks(
+    text: str, lines: Sequence[Span] | None, starts: np.ndarray, ends: np.ndarray
+) -> list[tuple[int, int]]:
+    """``(first, last)`` line indices of the hard-wrapped blocks of a text without ``\r``.
 
     The block boundaries and the length test are numpy over all lines: only a block of several
     lines whose lines all have a wrapped length (few, outside books) reaches
-    :func:`_looks_hard_wrapped`, and a text without one keeps its lines as paragraphs."""
-    if bounds is None:
-        both = np.array(lines, np.int64).reshape(-1, 2)
-        starts, ends = both[:, 0], both[:, 1]
-    else:
-        starts, ends = bounds
+    :func:`_looks_hard_wrapped`. Texts joined with a blank line between them keep their
+    blocks apart, so this also works on many documents at once."""
     n = starts.size
     if n < 2:
-        return lines
+        return []
     # a block starts at line 0 and wherever more than one "\n" precedes a line
     opens = np.ones(n, bool)
     np.not_equal(starts[1:] - ends[:-1], 1, out=opens[1:])
@@ -212,18 +221,63 @@ def _split_blocks_lf(
     np.cumsum((lengths < _WRAP_MIN) | (lengths > _WRAP_MAX), out=unwrapped[1:])
     maybe = np.flatnonzero((lasts > firsts) & (unwrapped[lasts] == unwrapped[firsts])
                            & (lengths[lasts] <= _WRAP_MAX))
-    merged = [(a, b) for a, b in zip(firsts[maybe].tolist(), lasts[maybe].tolist(), strict=True)
-              if _looks_hard_wrapped(text, lines[a:b + 1])]
-    if not merged:
+    out = []
+    for a, b in zip(firsts[maybe].tolist(), lasts[maybe].tolist(), strict=True):
+        block = (lines[a:b + 1] if lines is not None else
+                 list(zip(starts[a:b + 1].tolist(), ends[a:b + 1].tolist(), strict=True)))
+        if _looks_hard_wrapped(text, block):
+            out.append((a, b))
+    return out
+
+
+def merge_blocks(lines: Sequence[Span], blocks: Sequence[tuple[int, int]]) -> Sequence[Span]:
+    """The paragraphs of ``lines`` when the ``(first, last)`` blocks are merged; ``lines``
+    itself when there are none."""
+    if not blocks:
         return lines
     out: list[Span] = []
     pos = 0
-    for a, b in merged:
+    for a, b in blocks:
         out.extend(lines[pos:a])
         out.append((lines[a][0], lines[b][1]))
         pos = b + 1
     out.extend(lines[pos:])
     return out
+
+
+@dataclass
+class JoinedLines:
+    """Many texts joined with a blank line between them, and their non-blank lines: one numpy
+    pass for all of them instead of several small ones per text (a pass over a batch of short
+    documents otherwise spends much of its time in per-call overhead)."""
+
+    text: str
+    """The texts joined with ``"\n\n"``: no line and no paragraph block spans two of them."""
+    bases: list[int]
+    """Character offset of each text in :attr:`text`."""
+    starts: np.ndarray
+    ends: np.ndarray
+    """Every non-blank line, offsets in :attr:`text`."""
+    first_line: list[int]
+    """Index of each text's first line in :attr:`starts`; one more entry, the line count."""
+
+    def local_spans(self) -> list[list[Span]]:
+        """Each text's :func:`split_lines`, in its own offsets."""
+        counts = np.diff(self.first_line)
+        shift = np.repeat(np.asarray(self.bases, np.int64), counts)
+        spans = list(zip((self.starts - shift).tolist(), (self.ends - shift).tolist(),
+                         strict=True))
+        f = self.first_line
+        return [spans[f[k]:f[k + 1]] for k in range(len(self.bases))]
+
+
+def join_lines(texts: Sequence[str]) -> JoinedLines:
+    """:class:`JoinedLines` of texts without ``\r``."""
+    joined = "\n\n".join(texts)
+    bases = list(accumulate((len(t) + 2 for t in texts[:-1]), initial=0))
+    starts, ends = line_bounds(joined)
+    first = np.searchsorted(starts, np.asarray(bases, np.int64)).tolist()
+    return JoinedLines(joined, bases, starts, ends, [*first, int(starts.size)])
 
 
 def _breaks(gap: str) -> int:

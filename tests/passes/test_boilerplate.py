@@ -452,3 +452,29 @@ def test_menu_row_of_single_letters_is_a_breadcrumb() -> None:
     row = "A | B | C | Salzgitter | E | F G"
     res = corpuskit.clean([f"A sentence of body text that stays.\n{row}\n"], passes=["boilerplate"])
     assert [e.rule for e in res.edits] == ["breadcrumb"]
+
+
+def test_a_batch_gets_the_edits_each_document_gets_alone() -> None:
+    """apply_batch scans and segments a batch's documents together; the edits must be the ones
+    apply finds for each document alone (texts with \r and ones the filter cannot scan are
+    mixed in, and go their own way)."""
+    root = SHARED / "trafilatura-eval" / "text"
+    if not root.is_dir():
+        pytest.skip("../shared/corpora not available")
+    texts = [p.read_text(encoding="utf-8") for p in sorted(root.glob("*.txt"))[:40]]
+    texts += ["Share\r\nbody text\r\nRead more", "", "İstanbul news\nShare", "Cookie Policy"]
+    bp = BoilerplatePass()
+
+    def edits(batched: bool) -> list[list[dict[str, object]]]:
+        docs = [Document(str(i), t) for i, t in enumerate(texts)]
+        ctxs = [PassContext("boilerplate", d, None) for d in docs]
+        if batched:
+            bp.apply_batch(docs, ctxs)
+        else:
+            for d, c in zip(docs, ctxs, strict=True):
+                bp.apply(d, c)
+        return [[e.to_dict() for e in c.edits()] for c in ctxs]
+
+    alone = edits(False)
+    assert sum(map(len, alone)) > 100
+    assert edits(True) == alone

@@ -42,10 +42,12 @@ import numpy as np
 import xxhash
 from pydantic import Field
 
-from corpuskit.model import Document
+from corpuskit.model import Document, prime_segmentation
 from corpuskit.pass_api import Pass, PassContext, PassOptions
+from corpuskit.passes._line_filter import prepare
 from corpuskit.passes._rules import LineMatcher, Rule, assemble, corpuskit_addhooks, word_count
 from corpuskit.plugin_api import hookimpl
+from corpuskit.segment import join_lines
 
 __all__ = [
     "BoilerplateOptions",
@@ -387,32 +389,78 @@ class BoilerplatePass(Pass):
         hits: dict[int, Rule] = {}
         if not self._compiled:
             return hits
-        text_all = doc.text
-        limit = self._max_chars
-        memo = self._memo
-        if len(memo) > _MEMO_MAX:
-            memo.clear()
-        # without look-behinds a verdict depends only on the line and the character before it
-        # (``\b`` sees it, ``^`` matches only at offset 0), so a recurring line is judged once
-        remember = self.matcher.context_free
-        judge = self.matcher.judge
-        for i, rules in self.matcher.lines_to_judge(text_all, spans, doc.line_bounds[1]):
+        text = doc.text
+        verdict = self._verdict
+        for i, rules in self.matcher.lines_to_judge(text, spans, doc.line_bounds[1]):
             s, e = spans[i]
-            if e - s > limit:
-                continue
-            if not remember:  # a user rule looks behind the line
-                got = judge(text_all, s, e, rules)
-            else:
-                key = (text_all[s - 1] if s else "", text_all[s:e])
-                try:
-                    got = memo[key]
-                except KeyError:
-                    got = memo[key] = judge(text_all, s, e, rules)
+            got = verdict(text, s, e, rules)
             if got is not None:
                 hits[i] = got
         return hits
 
+    def _verdict(self, text: str, s: int, e: int, rules: int) -> Rule | None:
+        """The rule (of the bit mask ``rules``) removing the line ``text[s:e]``, if any."""
+        if e - s > self._max_chars:
+            return None
+        if not self.matcher.context_free:  # a user rule looks behind the line
+            return self.matcher.judge(text, s, e, rules)
+        # without look-behinds a verdict depends only on the line and the character before it
+        # (``\b`` sees it, ``^`` matches only at offset 0), so a recurring line is judged once
+        memo = self._memo
+        key = (text[s - 1] if s else "", text[s:e])
+        try:
+            return memo[key]
+        except KeyError:
+            if len(memo) > _MEMO_MAX:
+                memo.clear()
+            got = memo[key] = self.matcher.judge(text, s, e, rules)
+            return got
+
+    def _rule_hits_many(self, docs: Sequence[Document]) -> list[dict[int, Rule] | None]:
+        """:meth:`_rule_hits` of each document (None: find them alone), with one line-filter
+        scan and one segmentation for all documents the filter can scan together.
+
+        Why: a batch holds hundreds of documents, and for each the numpy and Hyperscan calls
+        cost a fixed overhead that was about a sixth of the rule pass on scraped pages."""
+        out: list[dict[int, Rule] | None] = [None] * len(docs)
+        lf = self.matcher.line_filter() if self._compiled else None
+        if lf is None or len(docs) < 2:
+            return out
+        datas = [prepare(d.text) for d in docs]  # None: a text the filter cannot scan
+        pick = [k for k, data in enumerate(datas) if data is not None]
+        if len(pick) < 2:
+            return out
+        joined = join_lines([docs[k].text for k in pick])
+        pieces = [datas[k] for k in pick]
+        data = b"\n\n".join(pieces)  # type: ignore[arg-type]
+        batch = [docs[k] for k in pick]
+        prime_segmentation(batch, joined)
+        found: list[dict[int, Rule]] = [{} for _ in batch]
+        first = joined.first_line
+        verdict = self._verdict
+        k = 0
+        for g, rules in lf.lines(data, len(joined.text), joined.ends, pieces):  # type: ignore[arg-type]
+            while g >= first[k + 1]:
+                k += 1
+            doc = batch[k]
+            i = g - first[k]
+            s, e = doc.line_spans[i]
+            got = verdict(doc.text, s, e, rules)
+            if got is not None:
+                found[k][i] = got
+        for k, hits in zip(pick, found, strict=True):
+            out[k] = hits
+        return out
+
+    def apply_batch(self, docs: Sequence[Document], ctxs: Sequence[PassContext]) -> None:
+        hits = self._rule_hits_many(docs)
+        for doc, ctx, h in zip(docs, ctxs, hits, strict=True):
+            self._apply(doc, ctx, h)
+
     def apply(self, doc: Document, ctx: PassContext) -> None:
+        self._apply(doc, ctx, None)
+
+    def _apply(self, doc: Document, ctx: PassContext, hits: dict[int, Rule] | None) -> None:
         plan: FreqPlan | None = ctx.plan if isinstance(ctx.plan, FreqPlan) else None
         use_freq = plan is not None and bool(plan.frequent) and self.options.frequency
         if not self._compiled and not use_freq:
@@ -420,7 +468,8 @@ class BoilerplatePass(Pass):
         spans = doc.line_spans
         if not spans:
             return
-        hits = self._rule_hits(doc, spans)
+        if hits is None:
+            hits = self._rule_hits(doc, spans)
         delete = ctx.delete_line
         for i, rule in hits.items():
             delete(i, rule=rule.id, reason=self._reasons[rule.id], category=rule.category)
