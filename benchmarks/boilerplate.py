@@ -8,8 +8,8 @@ part sees realistic recurring chrome, not whole duplicate documents.
 Measured in the same process, so the ratios are stable even when the machine is busy:
 
 - ``read``: reading the files from disk and decoding them (the floor "reading the corpus").
-- ``copyright``: ``apply_batch`` (batches of ``BATCH_SIZE`` documents, as the runner calls
-  passes) + edit resolution per document.
+- ``copyright``: ``apply_batch`` (batches of ``BATCH_SIZE`` documents, with the cyclic
+  garbage collector paused, as the runner calls passes) + edit resolution per document.
 - ``boilerplate scan``: the corpus-scope scan over batches of 256, merge and finalize.
 - ``boilerplate apply``: rules and frequency decisions (``apply_batch``, as above) + edit
   resolution per document.
@@ -44,11 +44,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import corpuskit
+from corpuskit._gc import gc_paused
 from corpuskit.model import Document
 from corpuskit.pass_api import PassContext
-from corpuskit.process import BATCH_SIZE
 from corpuskit.passes.boilerplate import BoilerplatePass
 from corpuskit.passes.copyright import CopyrightPass
+from corpuskit.process import BATCH_SIZE
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 SOURCES = ("article-extraction-benchmark/text", "trafilatura-eval/text", "seeds")
@@ -183,8 +184,9 @@ def main() -> int:
             for i in range(0, len(docs), BATCH_SIZE):  # in batches, as the runner calls passes
                 batch = docs[i:i + BATCH_SIZE]
                 ctxs = [PassContext("copyright", d, None) for d in batch]
-                cp.apply_batch(batch, ctxs)
-                n += sum(len(c.edits()) for c in ctxs)
+                with gc_paused():  # as run_passes does around a batch
+                    cp.apply_batch(batch, ctxs)
+                    n += sum(len(c.edits()) for c in ctxs)
             mid.extend(docs)
             print(f"  copyright edits: {n}", file=sys.stderr)
 
@@ -205,8 +207,9 @@ def main() -> int:
                 for i in range(0, len(mid), BATCH_SIZE):
                     batch = mid[i:i + BATCH_SIZE]
                     ctxs = [PassContext("boilerplate", d, p) for d in batch]
-                    bpass.apply_batch(batch, ctxs)
-                    n += sum(len(c.edits()) for c in ctxs)
+                    with gc_paused():  # as run_passes does around a batch
+                        bpass.apply_batch(batch, ctxs)
+                        n += sum(len(c.edits()) for c in ctxs)
                 print(f"  boilerplate edits: {n}", file=sys.stderr)
             return run
 

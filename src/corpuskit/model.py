@@ -18,10 +18,11 @@ import numpy as np
 from corpuskit.segment import (
     JoinedLines,
     Span,
+    _looks_hard_wrapped,
     line_bounds,
     merge_blocks,
     split_paragraphs,
-    wrapped_blocks,
+    wrapped_candidates,
 )
 
 EditKind = Literal["delete", "replace", "drop"]
@@ -264,14 +265,15 @@ def prime_segmentation(docs: Sequence[Document], joined: JoinedLines) -> None:
     document's lines in one numpy pass. The values are the ones each document computes alone
     (a test compares them); a cache already filled is left as it is."""
     local = joined.local_spans()
-    blocks = wrapped_blocks(joined.text, None, joined.starts, joined.ends)
     per_doc: list[list[tuple[int, int]]] = [[] for _ in docs]
     first = joined.first_line
     k = 0
-    for a, b in blocks:  # ascending, and never across two documents
+    for a, b in wrapped_candidates(joined.starts, joined.ends):  # never across two documents
         while a >= first[k + 1]:
             k += 1
-        per_doc[k].append((a - first[k], b - first[k]))
+        la, lb = a - first[k], b - first[k]
+        if _looks_hard_wrapped(docs[k].text, local[k][la:lb + 1]):
+            per_doc[k].append((la, lb))
     for doc, spans, own in zip(docs, local, per_doc, strict=True):
         cache = doc.__dict__  # what functools.cached_property fills
         lines = cache.setdefault("line_spans", tuple(spans))

@@ -107,6 +107,12 @@ class PassContext:
         self._starts: list[int] | None = None
 
     # -- recording ------------------------------------------------------------------------------
+    def delete_lines(self, lines: Mapping[int, tuple[str, str, Mapping[str, Any]]]) -> None:
+        """Record many line deletions at once: line index -> (rule, reason, detail), each the
+        same as a :meth:`delete_line` call (a pass that removes thousands of lines a batch
+        saves the keyword call for each)."""
+        self._deletions["lines"].update(lines)
+
     def delete_paragraph(
         self, p: Paragraph | int, *, rule: str, reason: str, **detail: Any
     ) -> None:
@@ -158,16 +164,18 @@ class PassContext:
             if not chosen:
                 continue
             sources += 1
-            units = (self.doc.paragraph_spans if unit_kind == "paragraphs"
-                     else self.doc.line_spans)
+            paras = self.doc.paragraph_spans
+            units = paras if unit_kind == "paragraphs" else self.doc.line_spans
+            # every paragraph one line (scraped pages): a line's paragraph is its own index
+            same = units is paras
             paragraph_at = self._paragraph_at
-            new = self._edit
+            make, name, doc_id = Edit.of, self.pass_name, self.doc.id
             # deletion_spans gives ascending, non-overlapping spans: a pass that only deletes
             # lines (most of them, on most documents) needs no sort and no overlap check
             for idx, (s, e) in deletion_spans(units, chosen, text).items():
                 rule, reason, detail = chosen[idx]
-                out.append(new("delete", s, e, "", rule, reason, detail,
-                               paragraph_at(units[idx][0])))
+                out.append(make(name, rule, doc_id, "delete", s, e, text[s:e], "", reason,
+                                idx if same else paragraph_at(units[idx][0]), detail))
         if sources > 1:
             out.sort(key=lambda ed: (ed.start, ed.end))
             for a, b in itertools.pairwise(out):

@@ -198,14 +198,20 @@ def _split_blocks_lf(
 
 
 def wrapped_blocks(
-    text: str, lines: Sequence[Span] | None, starts: np.ndarray, ends: np.ndarray
+    text: str, lines: Sequence[Span], starts: np.ndarray, ends: np.ndarray
 ) -> list[tuple[int, int]]:
-    """``(first, last)`` line indices of the hard-wrapped blocks of a text without ``\r``.
+    """``(first, last)`` line indices of the hard-wrapped blocks of a text without ``\r``."""
+    return [(a, b) for a, b in wrapped_candidates(starts, ends)
+            if _looks_hard_wrapped(text, lines[a:b + 1])]
 
-    The block boundaries and the length test are numpy over all lines: only a block of several
-    lines whose lines all have a wrapped length (few, outside books) reaches
-    :func:`_looks_hard_wrapped`. Texts joined with a blank line between them keep their
-    blocks apart, so this also works on many documents at once."""
+
+def wrapped_candidates(starts: np.ndarray, ends: np.ndarray) -> list[tuple[int, int]]:
+    """``(first, last)`` of the blocks that :func:`_looks_hard_wrapped` must look at: several
+    lines, all of a wrapped length (the last one: not too long).
+
+    The block boundaries and the length test are numpy over all lines, so only such blocks
+    (few, outside books) cost Python time. Texts joined with a blank line between them keep
+    their blocks apart, so this also works on many documents at once."""
     n = starts.size
     if n < 2:
         return []
@@ -221,13 +227,7 @@ def wrapped_blocks(
     np.cumsum((lengths < _WRAP_MIN) | (lengths > _WRAP_MAX), out=unwrapped[1:])
     maybe = np.flatnonzero((lasts > firsts) & (unwrapped[lasts] == unwrapped[firsts])
                            & (lengths[lasts] <= _WRAP_MAX))
-    out = []
-    for a, b in zip(firsts[maybe].tolist(), lasts[maybe].tolist(), strict=True):
-        block = (lines[a:b + 1] if lines is not None else
-                 list(zip(starts[a:b + 1].tolist(), ends[a:b + 1].tolist(), strict=True)))
-        if _looks_hard_wrapped(text, block):
-            out.append((a, b))
-    return out
+    return list(zip(firsts[maybe].tolist(), lasts[maybe].tolist(), strict=True))
 
 
 def merge_blocks(lines: Sequence[Span], blocks: Sequence[tuple[int, int]]) -> Sequence[Span]:
@@ -245,21 +245,41 @@ def merge_blocks(lines: Sequence[Span], blocks: Sequence[tuple[int, int]]) -> Se
     return out
 
 
+_MAYBE_BLANK_BYTE = np.zeros(256, bool)
+"""First bytes of a UTF-8 line that may start with a blank: the ASCII blanks, and the lead
+bytes of the non-ASCII ones (U+0085 and U+00A0: C2; U+1680: E1; U+2000-U+205F: E2;
+U+3000: E3)."""
+_MAYBE_BLANK_BYTE[[ord(c) for c in _WHITESPACE if c.isascii()]] = True
+_MAYBE_BLANK_BYTE[[0xC2, 0xE1, 0xE2, 0xE3]] = True
+
+
 @dataclass
 class JoinedLines:
-    """Many texts joined with a blank line between them, and their non-blank lines: one numpy
-    pass for all of them instead of several small ones per text (a pass over a batch of short
-    documents otherwise spends much of its time in per-call overhead)."""
+    """The non-blank lines of many texts, found in one numpy pass over their UTF-8 joined with
+    a blank line between them (no line and no paragraph block spans two texts), instead of
+    several small passes per text: a pass over a batch of short documents otherwise spends
+    much of its time in per-call overhead."""
 
-    text: str
-    """The texts joined with ``"\n\n"``: no line and no paragraph block spans two of them."""
+    data: bytes
+    """The encoded texts joined with ``b"\\n\\n"``."""
+    continuation: np.ndarray | None
+    """Byte offsets of UTF-8 continuation bytes in :attr:`data` (None: all ASCII); a byte
+    offset minus the number of them before it is a character offset."""
+    chars: int
+    """Length of the joined text in characters."""
     bases: list[int]
-    """Character offset of each text in :attr:`text`."""
+    """Character offset of each text in the joined text."""
     starts: np.ndarray
     ends: np.ndarray
-    """Every non-blank line, offsets in :attr:`text`."""
+    """Every non-blank line, in character offsets of the joined text."""
     first_line: list[int]
     """Index of each text's first line in :attr:`starts`; one more entry, the line count."""
+
+    def to_chars(self, offsets: np.ndarray) -> np.ndarray:
+        """Byte offsets in :attr:`data` as character offsets."""
+        if self.continuation is None:
+            return offsets
+        return offsets - np.searchsorted(self.continuation, offsets)
 
     def local_spans(self) -> list[list[Span]]:
         """Each text's :func:`split_lines`, in its own offsets."""
@@ -271,13 +291,41 @@ class JoinedLines:
         return [spans[f[k]:f[k + 1]] for k in range(len(self.bases))]
 
 
-def join_lines(texts: Sequence[str]) -> JoinedLines:
-    """:class:`JoinedLines` of texts without ``\r``."""
-    joined = "\n\n".join(texts)
+def join_lines(texts: Sequence[str], encoded: Sequence[bytes]) -> JoinedLines:
+    """:class:`JoinedLines` of texts without ``\r``. ``encoded``: each text's UTF-8, or the
+    UTF-8 of a same-length transformation that keeps blanks and line breaks where they are
+    (its lower case: what the line filter scans)."""
+    data = b"\n\n".join(encoded)
+    raw = np.frombuffer(data, np.uint8)
+    chars = sum(map(len, texts)) + 2 * (len(texts) - 1)
+    continuation = np.flatnonzero((raw & 0xC0) == 0x80) if len(data) != chars else None
+    breaks_b = np.flatnonzero(raw == 10)
+    line_b = np.empty(breaks_b.size + 1, np.int64)  # byte offset of every line's start
+    line_b[0] = 0
+    line_b[1:] = breaks_b + 1
+    breaks = breaks_b if continuation is None else (
+        breaks_b - np.searchsorted(continuation, breaks_b))
+    starts = np.empty(breaks.size + 1, np.int64)
+    starts[0] = 0
+    starts[1:] = breaks + 1
+    ends = np.empty(breaks.size + 1, np.int64)
+    ends[:-1] = breaks
+    ends[-1] = chars
+    full = ends > starts
+    starts, ends, line_b = starts[full], ends[full], line_b[full]
     bases = list(accumulate((len(t) + 2 for t in texts[:-1]), initial=0))
-    starts, ends = line_bounds(joined)
+    maybe = np.flatnonzero(_MAYBE_BLANK_BYTE[raw[line_b]]).tolist() if line_b.size else []
+    if maybe:
+        doc = np.searchsorted(np.asarray(bases, np.int64), starts[maybe], "right") - 1
+        blank = [i for i, k in zip(maybe, doc.tolist(), strict=True)
+                 if texts[k][starts[i] - bases[k]:ends[i] - bases[k]].isspace()]
+        if blank:
+            keep = np.ones(starts.size, bool)
+            keep[blank] = False
+            starts, ends = starts[keep], ends[keep]
     first = np.searchsorted(starts, np.asarray(bases, np.int64)).tolist()
-    return JoinedLines(joined, bases, starts, ends, [*first, int(starts.size)])
+    return JoinedLines(data, continuation, chars, bases, starts, ends,
+                       [*first, int(starts.size)])
 
 
 def _breaks(gap: str) -> int:
@@ -297,29 +345,31 @@ def deletion_spans(units: Sequence[Span], delete: Iterable[int], text: str) -> d
     chosen = sorted(set(delete))
     out: dict[int, Span] = {}
     n = len(units)
-    runs: list[list[int]] = []
-    for i in chosen:
-        if runs and runs[-1][-1] == i - 1:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    for run in runs:
-        a, b = run[0], run[-1]
+    m = len(chosen)
+    i = 0
+    while i < m:  # one run of consecutive units at a time
+        j = i
+        while j + 1 < m and chosen[j + 1] == chosen[j] + 1:
+            j += 1
+        a, b = chosen[i], chosen[j]
+        i = j + 1
         use_before = False
         if b == n - 1 and a > 0:
             use_before = True  # trailing run: keep the text's final line ending
         elif a > 0 and b < n - 1:
-            gap_before = text[units[a - 1][1] : units[a][0]]
-            gap_after = text[units[b][1] : units[b + 1][0]]
-            use_before = _breaks(gap_after) > _breaks(gap_before)
-        for k in run:
-            s, e = units[k]
-            if use_before:
-                out[k] = (units[k - 1][1], e)
-            elif k + 1 < n:
-                out[k] = (s, units[k + 1][0])
-            else:
-                out[k] = (s, e)  # every unit is deleted
+            before_a, at_a = units[a - 1][1], units[a][0]
+            after_b, next_b = units[b][1], units[b + 1][0]
+            if at_a - before_a > 1 or next_b - after_b > 1:  # else both are one line break
+                use_before = _breaks(text[after_b:next_b]) > _breaks(text[before_a:at_a])
+        if use_before:
+            prev_end = units[a - 1][1]
+            for k in range(a, b + 1):
+                e = units[k][1]
+                out[k] = (prev_end, e)
+                prev_end = e
+        else:
+            for k in range(a, b + 1):
+                out[k] = (units[k][0], units[k + 1][0]) if k + 1 < n else units[k]
     return out
 
 

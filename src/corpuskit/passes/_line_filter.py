@@ -40,6 +40,7 @@ import numpy as np
 
 from corpuskit.passes._cues import _C, _FOLD
 from corpuskit.passes._cues import _seq as _requirements
+from corpuskit.segment import JoinedLines
 
 try:
     import hyperscan as _hyperscan  # type: ignore[import-not-found]
@@ -276,17 +277,27 @@ class LineFilter:
         self._db = db
         self._scratch = _hyperscan.Scratch(db)
 
-    def lines(
-        self, data: bytes, chars: int, ends: np.ndarray, pieces: Sequence[bytes] = ()
-    ) -> list[tuple[int, int]]:
+    def lines(self, data: bytes, chars: int, ends: np.ndarray) -> list[tuple[int, int]]:
         """``(index, rules)`` of the lines (``ends``: their end offsets, ascending) that some
         loosened pattern matches, ``rules`` the bit mask of those rules, in index order.
 
-        ``data``: :func:`prepare` of the text, ``chars`` the text's length. ``pieces``: when
-        ``data`` is several prepared texts joined with ``b"\\n\\n"``, those texts; each is
-        scanned alone (Hyperscan runs about a fifth faster over page-sized buffers than over
-        megabytes). A match ends at a line's end; other reports point at no line's end and are
-        dropped."""
+        ``data``: :func:`prepare` of the text, ``chars`` the text's length."""
+        ids, at = self._scan((data,))
+        if len(data) != chars and at.size:  # byte offsets to character offsets
+            raw = np.frombuffer(data, np.uint8)
+            at -= np.searchsorted(np.flatnonzero((raw & 0xC0) == 0x80), at)
+        return _masks(ids, at, ends)
+
+    def lines_joined(self, joined: JoinedLines, pieces: Sequence[bytes]) -> list[tuple[int, int]]:
+        """:meth:`lines` for the texts of ``joined`` (``pieces``: their :func:`prepare`), line
+        indices counted over all of them. Each text is scanned alone: Hyperscan runs about a
+        fifth faster over page-sized buffers than over megabytes."""
+        ids, at = self._scan(pieces)
+        return _masks(ids, joined.to_chars(at), joined.ends)
+
+    def _scan(self, pieces: Iterable[bytes]) -> tuple[np.ndarray, np.ndarray]:
+        """(rule number, byte offset of the end) of every match in ``pieces`` joined with
+        ``b"\\n\\n"``."""
         ids: list[int] = []
         at: list[int] = []
         add_id, add_end = ids.append, at.append
@@ -297,33 +308,34 @@ class LineFilter:
             add_end(base + to)
 
         scan, scratch = self._db.scan, self._scratch
-        for piece in pieces or (data,):
+        for piece in pieces:
             scan(piece, match_event_handler=on_match, scratch=scratch)
             base += len(piece) + 2
-        if not ids or not ends.size:
-            return []
-        pos = np.array(at, np.int64)
-        if len(data) != chars:  # byte offsets to character offsets
-            raw = np.frombuffer(data, np.uint8)
-            pos -= np.searchsorted(np.flatnonzero((raw & 0xC0) == 0x80), pos)
-        line = np.searchsorted(ends, pos)
-        hit = line < ends.size
-        hit[hit] = ends[line[hit]] == pos[hit]
-        line = line[hit]
-        rule = np.array(ids, np.int64)[hit]
-        if not line.size:
-            return []
-        if rule.max() >= 63:  # masks wider than a machine word: in Python
-            found: dict[int, int] = {}
-            for k, i in zip(line.tolist(), rule.tolist(), strict=True):
-                found[k] = found.get(k, 0) | 1 << i
-            return sorted(found.items())
-        order = np.argsort(line, kind="stable")
-        line = line[order]
-        bits = np.left_shift(np.uint64(1), rule[order].astype(np.uint64))
-        starts = np.flatnonzero(np.r_[True, line[1:] != line[:-1]])
-        masks = np.bitwise_or.reduceat(bits, starts)
-        return list(zip(line[starts].tolist(), masks.tolist(), strict=True))
+        return np.array(ids, np.int64), np.array(at, np.int64)
+
+
+def _masks(ids: np.ndarray, at: np.ndarray, ends: np.ndarray) -> list[tuple[int, int]]:
+    """``(line, rule mask)`` of the matches that end where a line ends (others, like a match
+    of a loosened pattern that stops inside a multi-byte character, are dropped)."""
+    if not ids.size or not ends.size:
+        return []
+    line = np.searchsorted(ends, at)
+    hit = line < ends.size
+    hit[hit] = ends[line[hit]] == at[hit]
+    line, rule = line[hit], ids[hit]
+    if not line.size:
+        return []
+    if rule.max() >= 63:  # masks wider than a machine word: in Python
+        found: dict[int, int] = {}
+        for k, i in zip(line.tolist(), rule.tolist(), strict=True):
+            found[k] = found.get(k, 0) | 1 << i
+        return sorted(found.items())
+    order = np.argsort(line, kind="stable")
+    line = line[order]
+    bits = np.left_shift(np.uint64(1), rule[order].astype(np.uint64))
+    starts = np.flatnonzero(np.r_[True, line[1:] != line[:-1]])
+    masks = np.bitwise_or.reduceat(bits, starts)
+    return list(zip(line[starts].tolist(), masks.tolist(), strict=True))
 
 
 _FILTERS: dict[str, LineFilter | None] = {}

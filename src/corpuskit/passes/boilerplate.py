@@ -42,6 +42,7 @@ import numpy as np
 import xxhash
 from pydantic import Field
 
+from corpuskit._gc import gc_paused
 from corpuskit.model import Document, prime_segmentation
 from corpuskit.pass_api import Pass, PassContext, PassOptions
 from corpuskit.passes._line_filter import prepare
@@ -106,6 +107,9 @@ def _generic(template: str) -> bool:
 def _exact_key(original: str) -> str:
     return "=" + " ".join(original.lower().split())
 
+
+_NOT_SEEN: Any = object()
+"""Memo lookups' default: None is a verdict (no rule removes the line)."""
 
 _GENERIC = -1
 """Memo value for a template too generic to count: its key is the exact line (see _key)."""
@@ -430,22 +434,40 @@ class BoilerplatePass(Pass):
         pick = [k for k, data in enumerate(datas) if data is not None]
         if len(pick) < 2:
             return out
-        joined = join_lines([docs[k].text for k in pick])
-        pieces = [datas[k] for k in pick]
-        data = b"\n\n".join(pieces)  # type: ignore[arg-type]
         batch = [docs[k] for k in pick]
+        pieces: list[bytes] = [datas[k] for k in pick]  # type: ignore[misc]
+        joined = join_lines([d.text for d in batch], pieces)
         prime_segmentation(batch, joined)
         found: list[dict[int, Rule]] = [{} for _ in batch]
         first = joined.first_line
-        verdict = self._verdict
+        limit = self._max_chars
+        memo = self._memo
+        judge = self.matcher.judge
+        context_free = self.matcher.context_free
         k = 0
-        for g, rules in lf.lines(data, len(joined.text), joined.ends, pieces):  # type: ignore[arg-type]
-            while g >= first[k + 1]:
-                k += 1
-            doc = batch[k]
+        nxt = first[1]
+        doc = batch[0]
+        text, spans = doc.text, doc.line_spans
+        for g, rules in lf.lines_joined(joined, pieces):
+            if g >= nxt:
+                while g >= first[k + 1]:
+                    k += 1
+                nxt = first[k + 1]
+                doc = batch[k]
+                text, spans = doc.text, doc.line_spans
             i = g - first[k]
-            s, e = doc.line_spans[i]
-            got = verdict(doc.text, s, e, rules)
+            s, e = spans[i]
+            if e - s > limit:
+                continue
+            if not context_free:  # a user rule looks behind the line
+                got = judge(text, s, e, rules)
+            else:  # (the memo of _verdict, inlined: this loop runs once per candidate line)
+                key = (text[s - 1] if s else "", text[s:e])
+                got = memo.get(key, _NOT_SEEN)
+                if got is _NOT_SEEN:
+                    if len(memo) > _MEMO_MAX:
+                        memo.clear()
+                    got = memo[key] = judge(text, s, e, rules)
             if got is not None:
                 found[k][i] = got
         for k, hits in zip(pick, found, strict=True):
@@ -453,9 +475,10 @@ class BoilerplatePass(Pass):
         return out
 
     def apply_batch(self, docs: Sequence[Document], ctxs: Sequence[PassContext]) -> None:
-        hits = self._rule_hits_many(docs)
-        for doc, ctx, h in zip(docs, ctxs, hits, strict=True):
-            self._apply(doc, ctx, h)
+        with gc_paused():
+            hits = self._rule_hits_many(docs)
+            for doc, ctx, h in zip(docs, ctxs, hits, strict=True):
+                self._apply(doc, ctx, h)
 
     def apply(self, doc: Document, ctx: PassContext) -> None:
         self._apply(doc, ctx, None)
@@ -470,9 +493,10 @@ class BoilerplatePass(Pass):
             return
         if hits is None:
             hits = self._rule_hits(doc, spans)
-        delete = ctx.delete_line
-        for i, rule in hits.items():
-            delete(i, rule=rule.id, reason=self._reasons[rule.id], category=rule.category)
+        if hits:
+            reasons = self._reasons
+            ctx.delete_lines({i: (r.id, reasons[r.id], {"category": r.category})
+                              for i, r in hits.items()})
         if use_freq:
             assert plan is not None
             self._apply_frequency(doc, ctx, spans, hits, plan)
