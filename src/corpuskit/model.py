@@ -276,6 +276,6 @@ def prime_segmentation(docs: Sequence[Document], joined: JoinedLines) -> None:
             per_doc[k].append((la, lb))
     for doc, spans, own in zip(docs, local, per_doc, strict=True):
         cache = doc.__dict__  # what functools.cached_property fills
-        lines = cache.setdefault("line_spans", tuple(spans))
+        lines = cache.setdefault("line_spans", spans)
         if doc.segmentation == "auto" and "\r" not in doc.text:
             cache.setdefault("paragraph_spans", tuple(merge_blocks(lines, own)))

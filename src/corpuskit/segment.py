@@ -281,14 +281,14 @@ class JoinedLines:
             return offsets
         return offsets - np.searchsorted(self.continuation, offsets)
 
-    def local_spans(self) -> list[list[Span]]:
+    def local_spans(self) -> list[tuple[Span, ...]]:
         """Each text's :func:`split_lines`, in its own offsets."""
         counts = np.diff(self.first_line)
         shift = np.repeat(np.asarray(self.bases, np.int64), counts)
-        spans = list(zip((self.starts - shift).tolist(), (self.ends - shift).tolist(),
-                         strict=True))
+        starts, ends = (self.starts - shift).tolist(), (self.ends - shift).tolist()
         f = self.first_line
-        return [spans[f[k]:f[k + 1]] for k in range(len(self.bases))]
+        return [tuple(zip(starts[f[k]:f[k + 1]], ends[f[k]:f[k + 1]], strict=True))
+                for k in range(len(self.bases))]
 
 
 def join_lines(texts: Sequence[str], encoded: Sequence[bytes]) -> JoinedLines:

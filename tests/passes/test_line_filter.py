@@ -196,3 +196,39 @@ def test_more_rules_than_a_machine_word_holds() -> None:
     got = dict(m.lines_to_judge(text, split_lines(text)))
     assert got == {1 + k: 1 << (69 - k) for k in range(70)} | {72: 1 << 69}
     assert _verdicts_filtered(m, text) == _everywhere(m, text)
+
+
+def test_every_character_is_matched_by_every_pattern_character_it_equals() -> None:
+    """For every code point x, the pattern written for any character the regex engine equates
+    with x (they share a fold) matches x as prepare() hands it to Hyperscan; and the text-side
+    replacements cover every non-ASCII character equated with an ASCII letter."""
+    import hyperscan
+
+    targets: dict[str, list[str]] = {}
+    for o in range(0x110000):
+        if 0xD800 <= o < 0xE000:
+            continue
+        x = chr(o)
+        f = _line_filter._folded(x)
+        if f is None:
+            assert x == "İ"  # the one character prepare() must refuse
+            continue
+        if f != x or x.upper() != x:
+            targets.setdefault(f, []).append(x)
+        if f.isascii() and not x.isascii():
+            assert x in _line_filter._TEXT_FOLD, x
+    fs = sorted(targets)
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(expressions=[f"^(?:{_line_filter._lit(f)})$".encode() for f in fs],
+               ids=list(range(len(fs))), elements=len(fs),
+               flags=[_line_filter._flags()] * len(fs))
+    missed = []
+    for k, f in enumerate(fs):
+        for x in (*targets[f], f):
+            data = _line_filter.prepare(x)
+            assert data is not None
+            got: list[int] = []
+            db.scan(data, match_event_handler=lambda i, *_: got.append(i))
+            if k not in got:
+                missed.append((x, f))
+    assert not missed

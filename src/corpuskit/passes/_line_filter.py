@@ -12,8 +12,8 @@ about one match per line that is really chrome, naming the rule that may remove 
 Why loosened, not translated: Python's regex dialect and Hyperscan's differ in small ways (case
 folding, what ``\\w`` and ``\\b`` mean outside ASCII, look-arounds Hyperscan lacks). The
 loosened pattern keeps only constructs that mean the same in both: literal characters
-(matching each lower-case character the regex engine equates with them, see
-:func:`~corpuskit.passes._cues.fold`), explicit character sets,
+(matching every character the regex engine equates with them when ignoring case, from
+Python's own case tables), explicit character sets,
 alternation and repetition. Everything else becomes something that matches at least as much:
 an assertion matches the empty string, ``\\w`` any character but an ASCII blank, ``\\s`` an
 ASCII blank or any non-ASCII character, a back-reference any run of characters. So every line a
@@ -29,9 +29,11 @@ off). A missing, stale or unreadable cache file only costs the compile.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
+import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -54,7 +56,7 @@ except ImportError:  # pragma: no cover - Python 3.10
 
 __all__ = ["LineFilter", "line_filter", "loosen", "prepare"]
 
-VERSION = "1"
+VERSION = "2"
 """Part of the cache key: bump when :func:`loosen` changes what it writes."""
 
 _MAX_SET = 256
@@ -101,43 +103,57 @@ def _folded(c: str) -> str | None:
     return low.translate(_FOLD) if len(low) == 1 else None
 
 
-_TEXT_FOLD = {ord("ſ"): "s", ord("ı"): "i"}
-"""The two fold characters that stand for ASCII letters: :func:`prepare` replaces them in the
-text, since a pattern ``[sſ]`` instead of ``s`` would slow the scan (``s`` and ``i`` are in
-most literals)."""
-_VARIANTS: dict[str, str] = {}
-for _k, _v in sorted(_FOLD.items()):
-    if _k not in _TEXT_FOLD:
-        _VARIANTS[_v] = _VARIANTS.get(_v, _v) + chr(_k)
-"""Folded character -> every lower-case character that folds to it ('σ' -> 'σς'): the other
-fold characters are matched by the patterns, which spares a search of every text for them."""
+_TEXT_FOLD = {"ſ": "s", "ı": "i", "\u212a": "k"}
+"""The characters besides the ASCII letters that the regex engine equates with an ASCII letter
+when ignoring case ('İ' too, but it lower-cases to two characters: a text holding it is not
+scanned). :func:`prepare` replaces them in the text, so a pattern letter stays one byte
+(``[sſ]`` for ``s`` slowed the scan a third); a test enumerates every code point."""
 
 
 def prepare(text: str) -> bytes | None:
-    """What the filter scans for ``text``: its lower case as UTF-8, with 'ſ' and 'ı' made 's'
-    and 'i'; None when it cannot scan it (a line break other than "\n": its line anchors know
-    only that one; lower-casing that changes the length; a lone surrogate, not UTF-8)."""
+    """What the filter scans for ``text``: its UTF-8 with the ASCII letters lower-cased and the
+    :data:`_TEXT_FOLD` characters replaced; other letters keep their case (the patterns list
+    every case of them, see :func:`_lit`). Every character keeps its place. None when the
+    filter cannot scan the text: a line break other than "\\n" (its line anchors know only
+    that one), an 'İ', a lone surrogate (not UTF-8)."""
     if "\r" in text:
         return None
-    low = text.lower()
-    if len(low) != len(text):
-        return None
-    if not low.isascii():
-        # str.replace, not translate: it runs at memchr speed, translate a step per character
-        if "ſ" in low:
-            low = low.replace("ſ", "s")
-        if "ı" in low:
-            low = low.replace("ı", "i")
+    if not text.isascii():  # (a flag lookup)
+        if "İ" in text:
+            return None
+        # str.replace runs at memchr speed where translate takes a step per character
+        for a, b in _TEXT_FOLD.items():
+            if a in text:
+                text = text.replace(a, b)
     try:
-        return low.encode("utf-8")
+        return text.encode("utf-8").lower()  # bytes.lower: ASCII only, at memory speed
     except UnicodeEncodeError:
         return None
 
 
+@functools.lru_cache(maxsize=1)
+def _cases() -> dict[str, str]:
+    """Folded non-ASCII character -> every character that folds to it, when more than itself
+    ('ü' -> 'Üü', 'σ' -> 'Σσς'). Built once per process, only when a filter is compiled:
+    from Python's own case tables, so the patterns agree with the regex engine."""
+    out: dict[str, set[str]] = {}
+    for o in range(0x80, 0x110000):
+        c = chr(o)
+        f = _folded(c)
+        if f is not None and f != c and not f.isascii():
+            out.setdefault(f, {f}).add(c)
+    return {f: "".join(sorted(v)) for f, v in out.items()}
+
+
+def _cased(f: str) -> str:
+    """Every character of the scanned text that a folded pattern character stands for."""
+    return f if f.isascii() else _cases().get(f, f)
+
+
 def _lit(f: str) -> str:
-    """A folded character as a pattern matching it in lower-cased text."""
-    v = _VARIANTS.get(f)
-    return _char(f) if v is None else _class(v)
+    """A folded pattern character as a Hyperscan pattern over :func:`prepare` d text."""
+    v = _cased(f)
+    return _char(f) if len(v) == 1 else _class(v)
 
 
 def _class(chars: Iterable[str]) -> str:
@@ -187,7 +203,7 @@ def _in(items: Sequence[tuple[Any, Any]]) -> str:
         return _ANY
     if len(folded) > _MAX_SET:
         return _ANY if ascii_blank else _NON_BLANK
-    return _class(v for c in folded if c for v in _VARIANTS.get(c, c))
+    return _class(v for c in folded if c for v in _cased(c))
 
 
 def _category(av: Any) -> str:
@@ -261,7 +277,7 @@ def _whole_line(items: list[tuple[Any, Any]]) -> str:
 def loosen(pattern: str, flags: int = 0) -> list[str]:
     """Hyperscan patterns (UTF-8, multi-line), one per top-level alternative of ``pattern``
     (Hyperscan limits a pattern's length), that together match every whole line of a
-    lower-cased text that ``\\s*pattern\\s*`` fully matches in the original text."""
+    :func:`prepare` d text that ``\\s*pattern\\s*`` fully matches in the original text."""
     items = list(sre_parse.parse(pattern, flags))
     while len(items) == 1 and items[0][0] is _C.SUBPATTERN:
         items = list(items[0][1][-1])
@@ -352,19 +368,21 @@ def line_filter(patterns: Sequence[tuple[str, int]]) -> LineFilter | None:
     then filters by cues alone)."""
     if _hyperscan is None or not patterns:
         return None
-    exprs: list[bytes] = []
-    ids: list[int] = []
-    for k, (p, f) in enumerate(patterns):
-        for e in loosen(p, f):
-            exprs.append(e.encode())
-            ids.append(k)
-    key = hashlib.sha256(repr((VERSION, _hyperscan_version(), _flags(), exprs, ids))
-                         .encode()).hexdigest()[:32]
+    # the key names everything the database depends on; the patterns are loosened only to
+    # compile (the case tables take a moment to build)
+    key = hashlib.sha256(repr((VERSION, _hyperscan_version(), unicodedata.unidata_version,
+                               _flags(), list(patterns))).encode()).hexdigest()[:32]
     if key in _FILTERS:
         return _FILTERS[key]
     db = _load(key)
     if db is None:
         try:
+            exprs: list[bytes] = []
+            ids: list[int] = []
+            for k, (p, f) in enumerate(patterns):
+                for e in loosen(p, f):
+                    exprs.append(e.encode())
+                    ids.append(k)
             db = _hyperscan.Database(mode=_hyperscan.HS_MODE_BLOCK)
             db.compile(expressions=exprs, ids=ids, elements=len(exprs),
                        flags=[_flags()] * len(exprs))
