@@ -228,7 +228,7 @@ def test_every_character_is_matched_by_every_pattern_character_it_equals() -> No
             data = _line_filter.prepare(x)
             assert data is not None
             got: list[int] = []
-            db.scan(data, match_event_handler=lambda i, *_: got.append(i))
+            db.scan(data, match_event_handler=lambda i, *_, got=got: got.append(i))
             if k not in got:
                 missed.append((x, f))
     assert not missed
