@@ -478,3 +478,20 @@ def test_a_batch_gets_the_edits_each_document_gets_alone() -> None:
     alone = edits(False)
     assert sum(map(len, alone)) > 100
     assert edits(True) == alone
+
+
+def test_a_rule_with_a_global_flag_is_refused_with_the_fix(tmp_path: Path) -> None:
+    """``(?x)`` at the start of a pattern is legal alone, but not inside the group the passes
+    wrap each rule in: the error must say how to write it."""
+    rules = tmp_path / "site.toml"
+    rules.write_text(
+        'kind = "boilerplate"\n[[rule]]\nid = "kurier"\ndescription = "d"\n'
+        "pattern = '''(?x) musterstadt \\s+ kurier'''\nexamples = [\"Musterstadt Kurier\"]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"\(\?x:\.\.\.\)"):
+        _clean(["Musterstadt Kurier"], extra_rules=[str(rules)])
+    rules.write_text(rules.read_text(encoding="utf-8").replace(
+        "(?x) musterstadt \\s+ kurier", "(?x: musterstadt \\s+ kurier)"), encoding="utf-8")
+    got = _clean(["Body text here.\nMusterstadt Kurier"], extra_rules=[str(rules)]).edits
+    assert [e.rule for e in got] == ["kurier"]

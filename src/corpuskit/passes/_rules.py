@@ -154,6 +154,13 @@ def validate_rule(rule: Rule) -> None:
         pat = rule.compiled()
     except re.error as exc:
         raise ConfigError(f"{where}: rule {rule.id!r}: bad pattern: {exc}") from None
+    try:  # how the passes use it: inside a group carrying its case flag, beside others
+        re.compile(rf"\s*{_inline(rule)}\s*")
+    except re.error as exc:
+        raise ConfigError(
+            f"{where}: rule {rule.id!r}: the pattern does not work inside a group ({exc}); "
+            "write a flag for part of it, (?x:...), not for all of it, (?x)..."
+        ) from None
     if pat.groupindex:
         raise ConfigError(f"{where}: rule {rule.id!r}: named groups are not allowed")
     if pat.fullmatch(""):
