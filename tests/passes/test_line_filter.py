@@ -232,3 +232,16 @@ def test_every_character_is_matched_by_every_pattern_character_it_equals() -> No
             if k not in got:
                 missed.append((x, f))
     assert not missed
+
+
+def test_no_home_directory_means_no_disk_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CORPUSKIT_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert _line_filter.cache_dir() is None
+    monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere")
+    assert _line_filter.cache_dir() == Path("/somewhere/corpuskit")

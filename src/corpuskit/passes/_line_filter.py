@@ -404,7 +404,12 @@ def cache_dir() -> Path | None:
     env = os.environ.get("CORPUSKIT_CACHE_DIR")
     if env is not None:
         return Path(env) if env else None
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:  # no home directory to be found: compile in every process
+            return None
     return Path(base) / "corpuskit"
 
 
