@@ -15,15 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from corpuskit.segment import (
-    JoinedLines,
-    Span,
-    _looks_hard_wrapped,
-    line_bounds,
-    merge_blocks,
-    split_paragraphs,
-    wrapped_candidates,
-)
+from corpuskit.segment import JoinedLines, Span, line_bounds, merge_blocks, split_paragraphs
 
 EditKind = Literal["delete", "replace", "drop"]
 ProblemKind = Literal[
@@ -265,16 +257,8 @@ def prime_segmentation(docs: Sequence[Document], joined: JoinedLines) -> None:
     document's lines in one numpy pass. The values are the ones each document computes alone
     (a test compares them); a cache already filled is left as it is."""
     local = joined.local_spans()
-    per_doc: list[list[tuple[int, int]]] = [[] for _ in docs]
-    first = joined.first_line
-    k = 0
-    for a, b in wrapped_candidates(joined.starts, joined.ends):  # never across two documents
-        while a >= first[k + 1]:
-            k += 1
-        la, lb = a - first[k], b - first[k]
-        if _looks_hard_wrapped(docs[k].text, local[k][la:lb + 1]):
-            per_doc[k].append((la, lb))
-    for doc, spans, own in zip(docs, local, per_doc, strict=True):
+    blocks = joined.wrapped_blocks([d.text for d in docs], local)
+    for doc, spans, own in zip(docs, local, blocks, strict=True):
         cache = doc.__dict__  # what functools.cached_property fills
         lines = cache.setdefault("line_spans", spans)
         if doc.segmentation == "auto" and "\r" not in doc.text:

@@ -86,6 +86,7 @@ def _size(doc: Document) -> tuple[int, int]:
     return len(doc.text.encode("utf-8", "surrogatepass")), len(doc.paragraph_spans)
 
 
+@gc_paused()
 def run_passes(
     passes: Sequence[Pass],
     plans: dict[str, Any],
@@ -93,83 +94,83 @@ def run_passes(
     stats: dict[str, PassStats],
     providers: dict[str, str] | None = None,
 ) -> list[Outcome]:
-    """Apply ``passes`` in order to a batch; never raises for a failing pass or document."""
+    """Apply ``passes`` in order to a batch; never raises for a failing pass or document.
+
+    The cyclic garbage collector is paused meanwhile: the passes build many small objects per
+    line and per edit, and the built-in ones no reference cycles, so it only costs time here
+    (see :mod:`corpuskit._gc`); cycles a plugin makes wait until the batch is done."""
     outcomes = [Outcome(original=d, doc=d) for d in docs]
     sizes = [_size(d) for d in docs]
     live = list(range(len(docs)))
-    # the passes build many small objects per line and per edit, and the built-in ones no
-    # reference cycles: the cyclic collector only costs time here (see corpuskit._gc); cycles
-    # a plugin makes wait until the batch is done
-    with gc_paused():
-        for p in passes:
-            st = stats.setdefault(p.name, PassStats())
-            t0 = time.perf_counter()
-            plan = plans.get(p.name)
-            batch = [outcomes[i].doc for i in live]
+    for p in passes:
+        st = stats.setdefault(p.name, PassStats())
+        t0 = time.perf_counter()
+        plan = plans.get(p.name)
+        batch = [outcomes[i].doc for i in live]
+        ctxs = [PassContext(p.name, d, plan) for d in batch]
+        failed: dict[int, BaseException] = {}
+        try:
+            p.apply_batch(batch, ctxs)
+        except Exception:
+            # retry one by one so a single bad document is isolated
             ctxs = [PassContext(p.name, d, plan) for d in batch]
-            failed: dict[int, BaseException] = {}
-            try:
-                p.apply_batch(batch, ctxs)
-            except Exception:
-                # retry one by one so a single bad document is isolated
-                ctxs = [PassContext(p.name, d, plan) for d in batch]
-                for j, (d, c) in enumerate(zip(batch, ctxs, strict=True)):
-                    try:
-                        p.apply(d, c)
-                    except Exception as exc:
-                        failed[j] = exc
-            still_live: list[int] = []
-            for j, i in enumerate(live):
-                out = outcomes[i]
-                b_in, p_in = sizes[i]
-                st.documents_in += 1
-                st.bytes_in += b_in
-                st.paragraphs_in += p_in
-                edits: list[Edit] = []
-                err = failed.get(j)
-                if err is None:
-                    try:
-                        edits = ctxs[j].edits()
-                        new_text = apply_edits(out.doc.text, edits)
-                    except (PassError, ValueError) as exc:
-                        err = exc
-                if err is not None:
-                    st.errors += 1
-                    out.problems.append(
-                        Problem(
-                            "pass_error",
-                            f"pass {p.name!r} failed: {type(err).__name__}: {err}; document "
-                            "passed through this pass unchanged",
-                            path=out.doc.source.path,
-                            doc_id=out.doc.id,
-                            action="unchanged",
-                            plugin=(providers or {}).get(p.name, ""),
-                            pass_name=p.name,
-                        )
+            for j, (d, c) in enumerate(zip(batch, ctxs, strict=True)):
+                try:
+                    p.apply(d, c)
+                except Exception as exc:
+                    failed[j] = exc
+        still_live: list[int] = []
+        for j, i in enumerate(live):
+            out = outcomes[i]
+            b_in, p_in = sizes[i]
+            st.documents_in += 1
+            st.bytes_in += b_in
+            st.paragraphs_in += p_in
+            edits: list[Edit] = []
+            err = failed.get(j)
+            if err is None:
+                try:
+                    edits = ctxs[j].edits()
+                    new_text = apply_edits(out.doc.text, edits)
+                except (PassError, ValueError) as exc:
+                    err = exc
+            if err is not None:
+                st.errors += 1
+                out.problems.append(
+                    Problem(
+                        "pass_error",
+                        f"pass {p.name!r} failed: {type(err).__name__}: {err}; document "
+                        "passed through this pass unchanged",
+                        path=out.doc.source.path,
+                        doc_id=out.doc.id,
+                        action="unchanged",
+                        plugin=(providers or {}).get(p.name, ""),
+                        pass_name=p.name,
                     )
-                    edits = []
-                for k, v in ctxs[j].counters.items():
-                    st.counters[k] = st.counters.get(k, 0) + v
-                if ctxs[j].tags and err is None:
-                    out.tags.update(ctxs[j].tags)
-                if edits:
-                    st.documents_changed += 1
-                    st.edits += len(edits)
-                    for e in edits:
-                        st.rules[e.rule] = st.rules.get(e.rule, 0) + 1
-                    out.edits.extend(edits)
-                    if edits[0].kind == "drop":
-                        out.dropped = True
-                        st.documents_dropped += 1
-                        sizes[i] = (0, 0)
-                        continue
-                    out.doc = out.doc.with_text(new_text)
-                    sizes[i] = _size(out.doc)
-                st.bytes_out += sizes[i][0]
-                st.paragraphs_out += sizes[i][1]
-                still_live.append(i)
-            live = still_live
-            st.seconds += time.perf_counter() - t0
+                )
+                edits = []
+            for k, v in ctxs[j].counters.items():
+                st.counters[k] = st.counters.get(k, 0) + v
+            if ctxs[j].tags and err is None:
+                out.tags.update(ctxs[j].tags)
+            if edits:
+                st.documents_changed += 1
+                st.edits += len(edits)
+                for e in edits:
+                    st.rules[e.rule] = st.rules.get(e.rule, 0) + 1
+                out.edits.extend(edits)
+                if edits[0].kind == "drop":
+                    out.dropped = True
+                    st.documents_dropped += 1
+                    sizes[i] = (0, 0)
+                    continue
+                out.doc = out.doc.with_text(new_text)
+                sizes[i] = _size(out.doc)
+            st.bytes_out += sizes[i][0]
+            st.paragraphs_out += sizes[i][1]
+            still_live.append(i)
+        live = still_live
+        st.seconds += time.perf_counter() - t0
     return outcomes
 
 

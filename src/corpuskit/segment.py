@@ -91,28 +91,39 @@ def line_bounds(text: str) -> tuple[np.ndarray, np.ndarray]:
             codes = np.frombuffer(text.encode("ascii"), np.uint8)
         else:
             codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
-        breaks = np.flatnonzero(codes == 10)
-        starts = np.empty(breaks.size + 1, np.int64)
-        starts[0] = 0
-        starts[1:] = breaks + 1
-        ends = np.empty(breaks.size + 1, np.int64)
-        ends[:-1] = breaks
-        ends[-1] = codes.size
-        full = ends > starts
-        starts, ends = starts[full], ends[full]
+        starts, ends, _full = _nonempty_lines(np.flatnonzero(codes == 10), codes.size)
         first = codes[starts]
         maybe = np.flatnonzero(_IS_SPACE[first if codes.dtype == np.uint8
                                          else np.minimum(first, 0x3001)])
-        if maybe.size:
-            blank = [i for i in maybe.tolist() if text[starts[i]:ends[i]].isspace()]
-            if blank:
-                keep = np.ones(starts.size, bool)
-                keep[blank] = False
-                starts, ends = starts[keep], ends[keep]
-        return starts, ends
+        return _without(starts, ends, [i for i in maybe.tolist()
+                                       if text[starts[i]:ends[i]].isspace()])
     spans = [(s, e) for s, e in line_spans(text) if e > s and not text[s:e].isspace()]
     both = np.array(spans, np.int64).reshape(-1, 2)
     return both[:, 0].copy(), both[:, 1].copy()
+
+
+def _nonempty_lines(breaks: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Starts and ends of the non-empty lines of a text of ``size`` units whose line breaks
+    are at ``breaks``, and the mask that picked them out of all lines."""
+    starts = np.empty(breaks.size + 1, np.int64)
+    starts[0] = 0
+    starts[1:] = breaks + 1
+    ends = np.empty(breaks.size + 1, np.int64)
+    ends[:-1] = breaks
+    ends[-1] = size
+    full = ends > starts
+    return starts[full], ends[full], full
+
+
+def _without(
+    starts: np.ndarray, ends: np.ndarray, blank: list[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The lines but those at the ``blank`` indices."""
+    if not blank:
+        return starts, ends
+    keep = np.ones(starts.size, bool)
+    keep[blank] = False
+    return starts[keep], ends[keep]
 
 
 def split_lines(text: str) -> list[Span]:
@@ -281,6 +292,22 @@ class JoinedLines:
             return offsets
         return offsets - np.searchsorted(self.continuation, offsets)
 
+    def wrapped_blocks(
+        self, texts: Sequence[str], local: Sequence[Sequence[Span]]
+    ) -> list[list[tuple[int, int]]]:
+        """Each text's :func:`wrapped_blocks`, from one numpy pass over all lines (``local``:
+        :meth:`local_spans`)."""
+        out: list[list[tuple[int, int]]] = [[] for _ in texts]
+        first = self.first_line
+        k = 0
+        for a, b in wrapped_candidates(self.starts, self.ends):  # never across two texts
+            while a >= first[k + 1]:
+                k += 1
+            la, lb = a - first[k], b - first[k]
+            if _looks_hard_wrapped(texts[k], local[k][la:lb + 1]):
+                out[k].append((la, lb))
+        return out
+
     def local_spans(self) -> list[tuple[Span, ...]]:
         """Each text's :func:`split_lines`, in its own offsets."""
         counts = np.diff(self.first_line)
@@ -300,29 +327,17 @@ def join_lines(texts: Sequence[str], encoded: Sequence[bytes]) -> JoinedLines:
     chars = sum(map(len, texts)) + 2 * (len(texts) - 1)
     continuation = np.flatnonzero((raw & 0xC0) == 0x80) if len(data) != chars else None
     breaks_b = np.flatnonzero(raw == 10)
-    line_b = np.empty(breaks_b.size + 1, np.int64)  # byte offset of every line's start
-    line_b[0] = 0
-    line_b[1:] = breaks_b + 1
     breaks = breaks_b if continuation is None else (
         breaks_b - np.searchsorted(continuation, breaks_b))
-    starts = np.empty(breaks.size + 1, np.int64)
-    starts[0] = 0
-    starts[1:] = breaks + 1
-    ends = np.empty(breaks.size + 1, np.int64)
-    ends[:-1] = breaks
-    ends[-1] = chars
-    full = ends > starts
-    starts, ends, line_b = starts[full], ends[full], line_b[full]
+    starts, ends, full = _nonempty_lines(breaks, chars)
+    first_byte = raw[np.r_[0, breaks_b + 1][full]] if starts.size else raw[:0]
     bases = list(accumulate((len(t) + 2 for t in texts[:-1]), initial=0))
-    maybe = np.flatnonzero(_MAYBE_BLANK_BYTE[raw[line_b]]).tolist() if line_b.size else []
+    maybe = np.flatnonzero(_MAYBE_BLANK_BYTE[first_byte]).tolist()
     if maybe:
         doc = np.searchsorted(np.asarray(bases, np.int64), starts[maybe], "right") - 1
-        blank = [i for i, k in zip(maybe, doc.tolist(), strict=True)
-                 if texts[k][starts[i] - bases[k]:ends[i] - bases[k]].isspace()]
-        if blank:
-            keep = np.ones(starts.size, bool)
-            keep[blank] = False
-            starts, ends = starts[keep], ends[keep]
+        starts, ends = _without(starts, ends, [
+            i for i, k in zip(maybe, doc.tolist(), strict=True)
+            if texts[k][starts[i] - bases[k]:ends[i] - bases[k]].isspace()])
     first = np.searchsorted(starts, np.asarray(bases, np.int64)).tolist()
     return JoinedLines(data, continuation, chars, bases, starts, ends,
                        [*first, int(starts.size)])

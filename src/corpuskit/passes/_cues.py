@@ -46,7 +46,7 @@ except ImportError:  # pragma: no cover - Python 3.10
 
     _EXTRA_CASES = sre_compile._ignorecase_fixes  # type: ignore[attr-defined]
 
-__all__ = ["CueFinder", "default_engine", "fold", "required_substrings"]
+__all__ = ["CueFinder", "default_engine", "fold", "fold_char", "required_substrings"]
 
 _C = sre_parse  # the opcode constants live on the parser module
 MAX_SET = 64
@@ -107,12 +107,19 @@ _EMPTY = _Info(frozenset({""}), None)
 _UNKNOWN = _Info(None, None)
 
 
+def fold_char(c: str) -> str | None:
+    """The character :func:`fold` turns ``c`` into; None when lower-casing gives more than one
+    character: 'İ' lower-cases to two, yet the regex engine matches it with 'i' and 'I' (it
+    folds one character at a time), so nothing can be named for it."""
+    low = c.lower()
+    return low.translate(_FOLD) if len(low) == 1 else None
+
+
 def _literal(chars: Iterable[str]) -> _Info:
-    s = frozenset(c.lower().translate(_FOLD) for c in chars)
-    if any(len(x) != 1 for x in s):
-        # 'İ' lower-cases to two characters, yet the regex engine matches it with 'i' and 'I'
-        # (it folds one character at a time): no substring can be named for it
+    folded = [fold_char(c) for c in chars]
+    if None in folded:
         return _UNKNOWN
+    s = frozenset(f for f in folded if f is not None)
     return _Info(s, s)
 
 

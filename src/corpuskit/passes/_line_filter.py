@@ -40,8 +40,9 @@ from typing import Any
 
 import numpy as np
 
-from corpuskit.passes._cues import _C, _FOLD
+from corpuskit.passes._cues import _C
 from corpuskit.passes._cues import _seq as _requirements
+from corpuskit.passes._cues import fold_char as _folded
 from corpuskit.segment import JoinedLines
 
 try:
@@ -94,13 +95,6 @@ def _char(c: str) -> str:
     if 0x20 <= o < 0x7F:
         return "\\" + c
     return f"\\x{o:02x}" if o < 0x100 else f"\\x{{{o:x}}}"
-
-
-def _folded(c: str) -> str | None:
-    """The character :func:`fold` turns ``c`` into; None when lower-casing gives more than one
-    character (the regex engine folds those differently: 'İ' matches 'i')."""
-    low = c.lower()
-    return low.translate(_FOLD) if len(low) == 1 else None
 
 
 _TEXT_FOLD = {"ſ": "s", "ı": "i", "\u212a": "k"}

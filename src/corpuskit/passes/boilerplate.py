@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +42,6 @@ import numpy as np
 import xxhash
 from pydantic import Field
 
-from corpuskit._gc import gc_paused
 from corpuskit.model import Document, prime_segmentation
 from corpuskit.pass_api import Pass, PassContext, PassOptions
 from corpuskit.passes._line_filter import prepare
@@ -390,35 +389,10 @@ class BoilerplatePass(Pass):
     # -- per document --------------------------------------------------------------------------
     def _rule_hits(self, doc: Document, spans: Sequence[tuple[int, int]]) -> dict[int, Rule]:
         """Line index -> the rule removing it."""
-        hits: dict[int, Rule] = {}
         if not self._compiled:
-            return hits
-        text = doc.text
-        verdict = self._verdict
-        for i, rules in self.matcher.lines_to_judge(text, spans, doc.line_bounds[1]):
-            s, e = spans[i]
-            got = verdict(text, s, e, rules)
-            if got is not None:
-                hits[i] = got
-        return hits
-
-    def _verdict(self, text: str, s: int, e: int, rules: int) -> Rule | None:
-        """The rule (of the bit mask ``rules``) removing the line ``text[s:e]``, if any."""
-        if e - s > self._max_chars:
-            return None
-        if not self.matcher.context_free:  # a user rule looks behind the line
-            return self.matcher.judge(text, s, e, rules)
-        # without look-behinds a verdict depends only on the line and the character before it
-        # (``\b`` sees it, ``^`` matches only at offset 0), so a recurring line is judged once
-        memo = self._memo
-        key = (text[s - 1] if s else "", text[s:e])
-        try:
-            return memo[key]
-        except KeyError:
-            if len(memo) > _MEMO_MAX:
-                memo.clear()
-            got = memo[key] = self.matcher.judge(text, s, e, rules)
-            return got
+            return {}
+        pairs = self.matcher.lines_to_judge(doc.text, spans, doc.line_bounds[1])
+        return self._judge_lines([doc], [0, len(spans)], pairs)[0]
 
     def _rule_hits_many(self, docs: Sequence[Document]) -> list[dict[int, Rule] | None]:
         """:meth:`_rule_hits` of each document (None: find them alone), with one line-filter
@@ -438,30 +412,45 @@ class BoilerplatePass(Pass):
         pieces: list[bytes] = [datas[k] for k in pick]  # type: ignore[misc]
         joined = join_lines([d.text for d in batch], pieces)
         prime_segmentation(batch, joined)
-        found: list[dict[int, Rule]] = [{} for _ in batch]
-        first = joined.first_line
+        found = self._judge_lines(batch, joined.first_line, lf.lines_joined(joined, pieces))
+        for k, hits in zip(pick, found, strict=True):
+            out[k] = hits
+        return out
+
+    def _judge_lines(
+        self, docs: Sequence[Document], first_line: Sequence[int],
+        pairs: Iterable[tuple[int, int]],
+    ) -> list[dict[int, Rule]]:
+        """Line index -> removing rule, per document, for the candidate ``(line, rules)``
+        pairs; lines are numbered across ``docs`` (``first_line``: each one's first, then the
+        total), ascending.
+
+        Without look-behinds a verdict depends only on the line and the character before it
+        (``\b`` sees it, ``^`` matches only at offset 0), so a recurring line is judged once.
+        This loop runs once per candidate line of the corpus: it is kept flat."""
+        found: list[dict[int, Rule]] = [{} for _ in docs]
         limit = self._max_chars
         memo = self._memo
         judge = self.matcher.judge
         context_free = self.matcher.context_free
         k = 0
-        nxt = first[1]
-        doc = batch[0]
+        nxt = first_line[1]
+        doc = docs[0]
         text, spans = doc.text, doc.line_spans
-        for g, rules in lf.lines_joined(joined, pieces):
+        for g, rules in pairs:
             if g >= nxt:
-                while g >= first[k + 1]:
+                while g >= first_line[k + 1]:
                     k += 1
-                nxt = first[k + 1]
-                doc = batch[k]
+                nxt = first_line[k + 1]
+                doc = docs[k]
                 text, spans = doc.text, doc.line_spans
-            i = g - first[k]
+            i = g - first_line[k]
             s, e = spans[i]
             if e - s > limit:
                 continue
             if not context_free:  # a user rule looks behind the line
                 got = judge(text, s, e, rules)
-            else:  # (the memo of _verdict, inlined: this loop runs once per candidate line)
+            else:
                 key = (text[s - 1] if s else "", text[s:e])
                 got = memo.get(key, _NOT_SEEN)
                 if got is _NOT_SEEN:
@@ -470,15 +459,12 @@ class BoilerplatePass(Pass):
                     got = memo[key] = judge(text, s, e, rules)
             if got is not None:
                 found[k][i] = got
-        for k, hits in zip(pick, found, strict=True):
-            out[k] = hits
-        return out
+        return found
 
     def apply_batch(self, docs: Sequence[Document], ctxs: Sequence[PassContext]) -> None:
-        with gc_paused():
-            hits = self._rule_hits_many(docs)
-            for doc, ctx, h in zip(docs, ctxs, hits, strict=True):
-                self._apply(doc, ctx, h)
+        hits = self._rule_hits_many(docs)
+        for doc, ctx, h in zip(docs, ctxs, hits, strict=True):
+            self._apply(doc, ctx, h)
 
     def apply(self, doc: Document, ctx: PassContext) -> None:
         self._apply(doc, ctx, None)
